@@ -1,0 +1,8 @@
+"""seqkit: a PyTorch toolkit for sequence models and NLP."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("seqkit")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
