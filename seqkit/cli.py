@@ -1,15 +1,115 @@
-"""The ``seqkit`` command: click verbs that parse arguments and call one library function each."""
+"""The ``seqkit`` command: click verbs that parse arguments and call one library function each.
+
+Errors in the user's input (:class:`seqkit.errors.SeqkitError`) print as one line on stderr and
+exit with status 1; click's own usage errors exit with status 2.
+"""
+
+import sys
+from pathlib import Path
 
 import click
 
 from seqkit import __version__
+from seqkit.errors import SeqkitError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A click group that turns seqkit's user-facing errors into one-line click errors."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except SeqkitError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seqkit")
 def main() -> None:
     """seqkit: train sequence models from a recipe, translate, and score them."""
 
 
+@main.command()
+@click.argument("recipe", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a recipe value, e.g. --set train.lr=3e-4 (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Run directory [default: runs/<recipe name>].")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
+def train(recipe: str, overrides: tuple[str, ...], out: str | None, resume: bool,
+          overwrite: bool) -> None:
+    """Train the model a RECIPE (YAML) describes."""
+    from seqkit import api
+    from seqkit.tasks import load_recipe
+
+    out_dir = Path(out) if out else Path("runs") / Path(recipe).stem
+    result = api.train(load_recipe(recipe, overrides), out_dir, resume=resume,
+                       overwrite=overwrite)
+    best = "n/a" if result.best is None else f"{result.best:.4f}"
+    click.echo(f"trained {result.steps} steps; best {result.metric} {best}; "
+               f"model in {result.out_dir}")
+
+
+def _decode_options(command):  # type: ignore[no-untyped-def]
+    """The search settings shared by translate and evaluate; unset ones keep the recipe's."""
+    for option in reversed([
+        click.option("--beam", type=click.IntRange(min=1), help="Beam width K."),
+        click.option("--alpha", type=float, help="Length-normalisation exponent α."),
+        click.option("--length-penalty", type=click.Choice(["notes", "gnmt"]),
+                     help="1/T^α (notes) or ((5+T)/6)^α (GNMT)."),
+        click.option("--batch-size", type=click.IntRange(min=1), help="Sentences per batch."),
+    ]):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@_decode_options
+@click.option("--n-best", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Print N hypotheses per line as 'LINE ||| TEXT ||| SCORE'.")
+@click.option("--plot-attention", type=click.Path(file_okay=False),
+              help="Write an attention heatmap PNG per line into this directory.")
+def translate(model: str, input: click.utils.LazyFile, n_best: int,
+              plot_attention: str | None, **decode: object) -> None:
+    """Translate INPUT (a file, or stdin) line by line with MODEL (run directory or checkpoint)."""
+    from seqkit import api
+
+    task = api.load(model)
+    lines = [line.rstrip("\r\n") for line in input]
+    results = task.search(lines, n_best=n_best, **decode)
+    for number, nbest in enumerate(results):
+        if n_best == 1:
+            click.echo(task.detokenize(nbest[0].tokens) if nbest else "")
+        for hypothesis in nbest if n_best > 1 else []:
+            click.echo(f"{number} ||| {task.detokenize(hypothesis.tokens)} ||| "
+                       f"{hypothesis.score:.6f}")
+    if plot_attention:
+        written = task.plot_attention(lines, results, Path(plot_attention))
+        click.echo(f"wrote {written} attention maps to {plot_attention}", err=True)
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.option("--split", default="test", show_default=True, help="Held-out split of the recipe.")
+@_decode_options
+@click.option("--error-analysis", is_flag=True,
+              help="Blame each wrong output on the search or the model (P(y*|x) vs P(ŷ|x)).")
+def evaluate(model: str, split: str, error_analysis: bool, **decode: object) -> None:
+    """Translate a held-out split of MODEL's recipe and print BLEU and exact match."""
+    from seqkit import api
+
+    task = api.load(model)
+    result = task.evaluate(split, **decode)
+    click.echo(result.bleu.format())
+    matches = round(result.exact_match * len(result.references))
+    click.echo(f"exact match = {100 * result.exact_match:.2f}% "
+               f"({matches}/{len(result.references)})")
+    if error_analysis:
+        click.echo(task.error_analysis(split, result, **decode).format())
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

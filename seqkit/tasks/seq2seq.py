@@ -1,0 +1,197 @@
+"""The seq2seq task: line-aligned parallel text in, an attention encoder–decoder out.
+
+Recipe sections: ``data`` (:class:`TextDataConfig`), ``model`` (:class:`Seq2SeqConfig`),
+``decode`` (:class:`DecodeConfig`), plus the common ``task``, ``seed`` and ``train``.
+Validation decodes the ``valid`` split greedily and reports exact match, BLEU and the loss.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+from seqkit.core.losses import sequence_cross_entropy
+from seqkit.data import (
+    Vocabulary,
+    pad,
+    prepare,
+    read_parallel,
+    token_batches,
+    tokenizer_from_state,
+    train_tokenizer,
+)
+from seqkit.metrics.bleu import BLEU, BLEUScore
+from seqkit.seq2seq import DecodeConfig, Hypothesis, Seq2Seq, Seq2SeqConfig, beam_search
+from seqkit.tasks.base import Recipe
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class TextDataConfig:
+    """The recipe's ``data:`` section for parallel text."""
+
+    dir: str = "data"  # folder with {train,valid,test}.{src,tgt}, one sentence a line
+    src: str = "src"  # file suffix of the source side
+    tgt: str = "tgt"  # file suffix of the target side
+    prepare: str | None = None  # generator that writes the splits when missing (e.g. dates)
+    tokenizer: str = "char"  # char | word | bpe | unigram (sentencepiece, trained on train)
+    vocab_size: int = 8000  # sentencepiece vocabulary size (bpe, unigram)
+    min_freq: int = 1  # training tokens seen fewer times map to <unk>
+    max_tokens: int = 4096  # batch budget: sentences × longest padded length
+    max_length: int = 200  # training pairs with a longer side (in tokens) are left out
+
+    def path(self, split: str, side: str) -> Path:
+        return Path(self.dir) / f"{split}.{getattr(self, side)}"
+
+
+@dataclass
+class Seq2SeqRecipe(Recipe):
+    task: str = "seq2seq"
+    label_smoothing: float = 0.0  # ε of the cross-entropy's smoothed targets
+    data: TextDataConfig = field(default_factory=TextDataConfig)
+    model: Seq2SeqConfig = field(default_factory=Seq2SeqConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+
+class Example(NamedTuple):
+    src: list[int]  # source token ids, no specials
+    tgt: list[int]  # <s> y<1> … y<T> </s>
+
+
+class Evaluation(NamedTuple):
+    bleu: BLEUScore
+    exact_match: float  # fraction of outputs equal to their reference
+    hypotheses: list[str]
+    references: list[str]
+
+
+class Seq2SeqTask:
+    """Builds tokenizers, vocabularies and the model from a recipe; trains and translates."""
+
+    Recipe = Seq2SeqRecipe
+    metrics = {"bleu": True, "exact_match": True, "loss": False}
+
+    def __init__(self, recipe: Seq2SeqRecipe, tokenizers: dict[str, Any],
+                 vocabs: dict[str, Vocabulary]) -> None:
+        self.recipe, self.tokenizers, self.vocabs = recipe, tokenizers, vocabs
+        self.model = Seq2Seq(recipe.model, len(vocabs["src"]), len(vocabs["tgt"]),
+                             pad_id=Vocabulary.PAD, bos_id=Vocabulary.BOS, eos_id=Vocabulary.EOS)
+
+    @classmethod
+    def build(cls, recipe: Seq2SeqRecipe) -> "Seq2SeqTask":
+        """Prepare the data if the recipe names a generator, then fit tokenizers and vocabularies
+        on the training split."""
+        data = recipe.data
+        if data.prepare:
+            prepare(data.prepare, Path(data.dir), recipe.seed)
+        pairs = read_parallel(data.path("train", "src"), data.path("train", "tgt"))
+        tokenizers, vocabs = {}, {}
+        for side, lines in zip(("src", "tgt"), zip(*pairs, strict=True), strict=True):
+            tokenizers[side] = train_tokenizer(data.tokenizer, list(lines), data.vocab_size)
+            vocabs[side] = Vocabulary.build((tokenizers[side].tokenize(x) for x in lines),
+                                            min_freq=data.min_freq)
+        return cls(recipe, tokenizers, vocabs)
+
+    @classmethod
+    def restore(cls, recipe: Seq2SeqRecipe, state: dict[str, Any]) -> "Seq2SeqTask":
+        return cls(recipe, {s: tokenizer_from_state(state["tokenizers"][s]) for s in ("src", "tgt")},
+                   {s: Vocabulary.from_state(state["vocabs"][s]) for s in ("src", "tgt")})
+
+    def state(self) -> dict[str, Any]:
+        return {"tokenizers": {s: t.to_state() for s, t in self.tokenizers.items()},
+                "vocabs": {s: v.to_state() for s, v in self.vocabs.items()}}
+
+    # --- training ---------------------------------------------------------------------------
+    def encode_source(self, line: str) -> list[int]:
+        return self.vocabs["src"].encode(self.tokenizers["src"].tokenize(line))
+
+    def _examples(self, split: str) -> list[Example]:
+        data = self.recipe.data
+        pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+        tgt_vocab, tgt_tokenizer = self.vocabs["tgt"], self.tokenizers["tgt"]
+        examples = [Example(self.encode_source(x),
+                            tgt_vocab.encode(tgt_tokenizer.tokenize(y), bos=True, eos=True))
+                    for x, y in pairs]
+        if split != "train":
+            return examples
+        return [e for e in examples if max(len(e.src), len(e.tgt) - 2) <= data.max_length]
+
+    @cached_property
+    def train_examples(self) -> list[Example]:
+        return self._examples("train")
+
+    @cached_property
+    def valid_examples(self) -> list[Example]:
+        return self._examples("valid")
+
+    def batches(self, epoch: int) -> list[list[Example]]:
+        """Length-bucketed batches of training pairs; their order is a function of (seed, epoch)."""
+        examples = self.train_examples
+        generator = torch.Generator().manual_seed(self.recipe.seed * 100_003 + epoch)
+        lengths = [max(len(e.src), len(e.tgt)) for e in examples]
+        order = token_batches(lengths, self.recipe.data.max_tokens, shuffle=True,
+                              generator=generator)
+        return [[examples[i] for i in batch] for batch in order]
+
+    def loss(self, model: nn.Module, batch: Sequence[Example]) -> tuple[torch.Tensor, int]:
+        """Teacher-forced cross-entropy per target token: inputs <s> y<1..T>, targets y<1..T> </s>."""
+        src, src_lengths = pad([e.src for e in batch], Vocabulary.PAD)
+        tgt, _ = pad([e.tgt for e in batch], Vocabulary.PAD)
+        logits = model(src, src_lengths, tgt[:, :-1])  # (B, T, V)
+        loss, tokens = sequence_cross_entropy(logits, tgt[:, 1:], pad_id=Vocabulary.PAD,
+                                              label_smoothing=self.recipe.label_smoothing)
+        return loss, int(tokens)
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        examples = self.valid_examples
+        total, tokens = 0.0, 0
+        for start in range(0, len(examples), 256):
+            loss, n = self.loss(model, examples[start:start + 256])
+            total, tokens = total + loss.item() * n, tokens + n
+        result = self.evaluate("valid", beam=1)
+        return {"bleu": result.bleu.score, "exact_match": result.exact_match,
+                "loss": total / max(tokens, 1)}
+
+    # --- inference ----------------------------------------------------------------------------
+    def decode_config(self, **overrides: Any) -> DecodeConfig:
+        """The recipe's ``decode`` section with the given non-None fields replaced."""
+        return replace(self.recipe.decode, **{k: v for k, v in overrides.items() if v is not None})
+
+    def search(self, lines: Sequence[str], **overrides: Any) -> list[list[Hypothesis]]:
+        """n-best hypotheses for each line (an empty line gets none), batched by length."""
+        config = self.decode_config(**overrides)
+        sources = [self.encode_source(line) for line in lines]
+        results: list[list[Hypothesis]] = [[] for _ in lines]
+        order = sorted((i for i, s in enumerate(sources) if s), key=lambda i: len(sources[i]))
+        self.model.eval()
+        with torch.no_grad():
+            for start in range(0, len(order), config.batch_size):
+                chunk = order[start:start + config.batch_size]
+                src, src_lengths = pad([sources[i] for i in chunk], Vocabulary.PAD)
+                for i, nbest in zip(chunk, beam_search(self.model, src, src_lengths, config),
+                                    strict=True):
+                    results[i] = nbest
+        return results
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        return self.tokenizers["tgt"].detokenize(self.vocabs["tgt"].decode(list(ids)))
+
+    def translate(self, lines: Sequence[str], **overrides: Any) -> list[str]:
+        """The best translation of each line; ``overrides`` replace decode settings (beam=5, ...)."""
+        return [self.detokenize(nbest[0].tokens) if nbest else ""
+                for nbest in self.search(lines, **overrides)]
+
+    def evaluate(self, split: str = "test", **overrides: Any) -> Evaluation:
+        """Translate a held-out split and score it against its references."""
+        data = self.recipe.data
+        pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+        sources, references = [x for x, _ in pairs], [y for _, y in pairs]
+        hypotheses = self.translate(sources, **overrides)
+        exact = sum(h == r for h, r in zip(hypotheses, references, strict=True))
+        bleu = BLEU().corpus_score(hypotheses, [references])
+        return Evaluation(bleu, exact / max(len(references), 1), hypotheses, references)

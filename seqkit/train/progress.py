@@ -1,0 +1,115 @@
+"""What a run shows while it trains: progress lines on stderr, ``log.jsonl`` and ``curves.png``."""
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from seqkit.files import atomic_path
+
+LOG, CURVES = "log.jsonl", "curves.png"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+class Progress:
+    """Prints a line every ``log_every`` updates and appends its numbers to ``log.jsonl``::
+
+        step 120/2400 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tok/s | 0:45 | ETA 5:10
+
+
+    ``tok/s`` counts target tokens over the updates since the previous line.
+    """
+
+    def __init__(self, out_dir: Path, enabled: bool = True) -> None:
+        self.out_dir, self.enabled = out_dir, enabled
+        self.total, self.first_step = 0, 0
+        self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
+        self.started = self.window_started = time.perf_counter()
+
+    def open(self, fresh: bool) -> None:
+        """Start the log: a fresh run truncates ``log.jsonl``, a resumed one appends to it."""
+        if self.enabled and fresh:
+            (self.out_dir / LOG).write_text("", encoding="utf-8")
+
+    def start(self, total: int, step: int) -> None:
+        """An epoch begins: ``total`` updates in the whole run, ``step`` done so far."""
+        self.total = total
+        if not self.window_steps:
+            self.first_step = step
+            self.started = self.window_started = time.perf_counter()
+
+    def update(self, step: int, epoch: int, loss: float, tokens: int, lr: float,
+               log: bool) -> None:
+        self.window_loss += loss
+        self.window_tokens += tokens
+        self.window_steps += 1
+        if not log:
+            return
+        now = time.perf_counter()
+        rate = (step - self.first_step) / max(now - self.started, 1e-9)  # updates per second
+        tokens_per_s = self.window_tokens / max(now - self.window_started, 1e-9)
+        record = {"step": step, "epoch": epoch, "loss": self.window_loss / self.window_steps,
+                  "lr": lr, "tokens_per_s": tokens_per_s, "elapsed_s": now - self.started}
+        eta = _clock(max(self.total - step, 0) / rate) if rate > 0 else "?"
+        self._print(f"step {step}/{self.total} | epoch {epoch + 1} | loss {record['loss']:.4f} | "
+                    f"lr {lr:.1e} | {record['tokens_per_s']:,.0f} tok/s | "
+                    f"{_clock(record['elapsed_s'])} | ETA {eta}")
+        self._append(record)
+        self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
+        self.window_started = now
+
+    def validation(self, step: int, scores: dict[str, float], metric: str, best: bool) -> None:
+        shown = " | ".join(f"{name} {value:.4f}" for name, value in scores.items())
+        self._print(f"valid step {step} | {shown}" + (f" | best {metric}" if best else ""))
+        self._append({"step": step, "valid": scores})
+        self.plot()
+
+    def note(self, message: str) -> None:
+        self._print(message)
+
+    def close(self) -> None:
+        self.plot()
+
+    def _print(self, line: str) -> None:
+        if self.enabled:
+            print(line, file=sys.stderr, flush=True)
+
+    def _append(self, record: dict[str, Any]) -> None:
+        if self.enabled:
+            with open(self.out_dir / LOG, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def plot(self) -> None:
+        """Draw the training loss and every validation metric against the step to curves.png."""
+        if self.enabled:
+            plot_curves(self.out_dir / LOG, self.out_dir / CURVES)
+
+
+def plot_curves(log_path: Path, png_path: Path) -> None:
+    """Training loss (left) and validation metrics (right) against the update step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
+    train = [r for r in records if "loss" in r and "valid" not in r]
+    valid = [r for r in records if "valid" in r]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot([r["step"] for r in train], [r["loss"] for r in train])
+    left.set(xlabel="step", ylabel="training loss", title="training loss")
+    for name in valid[0]["valid"] if valid else []:
+        right.plot([r["step"] for r in valid], [r["valid"][name] for r in valid], "o-", label=name)
+    right.set(xlabel="step", title="validation")
+    if valid:
+        right.legend()
+    fig.tight_layout()
+    with atomic_path(png_path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
