@@ -35,6 +35,8 @@ def _closest(name: str, choices: Sequence[str]) -> str:
 
 
 def _type_name(tp: Any) -> str:
+    if tp is type(None):
+        return "null"
     if get_origin(tp) is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
     if dataclasses.is_dataclass(tp):
