@@ -31,8 +31,8 @@ def _split_at_zero(
 def sigmoid(z: Tensor) -> Tensor:
     """σ(z) = 1 / (1 + e^(−z));  σ'(z) = σ(z)(1 − σ(z)).
 
-    For z ≤ 0 the equal form e^z / (1 + e^z) is used, so |z| = 1000 neither overflows nor
-    rounds σ(−40) ≈ 4e−18 to 0.
+    For z ≤ 0 the equal form e^z / (1 + e^z) is used, so e^(−z) is never formed for z = −1000:
+    no overflow to inf, and no inf/inf = NaN in the gradient.
     """
     return _split_at_zero(
         z, lambda p: 1 / (1 + torch.exp(-p)), lambda n: torch.exp(n) / (1 + torch.exp(n))
@@ -70,11 +70,11 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
         z: (B, C, *) or (B,) input.
         alpha: (1,) shared slope, or (C,) one slope per channel of dimension 1 (torch's layout).
     """
-    if alpha.numel() != 1:
-        if z.dim() < 2 or z.shape[1] != alpha.numel():
-            got = z.shape[1] if z.dim() >= 2 else "none"
+    C = alpha.numel()
+    if C != 1:
+        if z.dim() < 2 or z.shape[1] != C:
             raise ValueError(
-                f"prelu: expected input with {alpha.numel()} channels in dimension 1, got {got}"
+                f"prelu: expected input (B, {C}, *) for {C} channel slopes, got {tuple(z.shape)}"
             )
         alpha = alpha.view(-1, *([1] * (z.dim() - 2)))  # (C, 1, ..., 1) broadcasts over dim 1
     return torch.where(z > 0, z, alpha * z)

@@ -1,13 +1,13 @@
 """Weight initialisers, in place, from the notes' "Weight Initialization Techniques".
 
-| name            | distribution                        | scale                          |
-| --------------- | ----------------------------------- | ------------------------------ |
-| ``zeros``       | W = 0                               |                                |
-| ``small_random``| N(0, 1) × 0.01                      |                                |
-| ``xavier``      | N(0, std²) or U[−limit, limit]      | std = √(2/(fan_in + fan_out)), |
-| (Glorot)        |                                     | limit = √(6/(fan_in + fan_out))|
-| ``he``          | N(0, std²) or U[−limit, limit]      | std = √(2/fan_in), limit = √(6/fan_in) |
-| ``lecun``       | N(0, std²) or U[−limit, limit]      | std = √(1/fan_in), limit = √(3/fan_in) |
+| names                            | W ~                  | scale                              |
+| -------------------------------- | -------------------- | ---------------------------------- |
+| ``zeros``                        | 0                    |                                    |
+| ``small_random``                 | N(0, 1) × 0.01       |                                    |
+| ``xavier_normal`` (Glorot)       | N(0, std²)           | std = √(2 / (fan_in + fan_out))    |
+| ``xavier_uniform`` (Glorot)      | U[−limit, limit]     | limit = √(6 / (fan_in + fan_out))  |
+| ``he_normal``, ``he_uniform``    | N(0, std²), U[…]     | std = √(2/fan_in), limit = √(6/fan_in) |
+| ``lecun_normal``, ``lecun_uniform`` | N(0, std²), U[…]  | std = √(1/fan_in), limit = √(3/fan_in) |
 
 A uniform U[−limit, limit] has variance limit²/3, so each uniform limit is √3 × its normal std.
 Every initialiser draws from ``generator`` when given (reproducible without touching the global
