@@ -136,8 +136,8 @@ class BatchNorm(nn.Module):
         torch's BatchNorm1d(momentum=0.1) weights the NEW value. BatchNorm(momentum=m) equals
         torch.nn.BatchNorm1d(momentum=1 − m). Like torch, the moving variance averages the
         unbiased variance σ²_B·m/(m − 1), while the batch itself is normalised with the biased
-        σ²_B of the notes, so ``gamma, beta, moving_mean, moving_var`` copy to torch's
-        ``weight, bias, running_mean, running_var`` unchanged.
+        σ²_B of the notes, so ``gamma, beta, moving_mean, moving_var`` hold the same numbers as
+        torch's ``weight, bias, running_mean, running_var``.
 
     Shapes: u (B, C) or (B, C, T) → y of the same shape.
     """
