@@ -111,5 +111,24 @@ def evaluate(model: str, split: str, error_analysis: bool, **decode: object) -> 
         click.echo(task.error_analysis(split, result, **decode).format())
 
 
+@main.command()
+@click.argument("hyp")
+@click.option("-r", "--ref", "refs", required=True, multiple=True,
+              help="Reference file, one line per HYP line (repeatable for more references).")
+@click.option("--tokenize", type=click.Choice(["13a", "intl", "char", "none"]), default="13a",
+              show_default=True, help="sacrebleu's tokeniser.")
+@click.option("--lowercase", is_flag=True, help="Lowercase hypotheses and references.")
+@click.option("--json", "as_json", is_flag=True, help="Print every statistic as a JSON object.")
+def bleu(hyp: str, refs: tuple[str, ...], tokenize: str, lowercase: bool, as_json: bool) -> None:
+    """Corpus BLEU of HYP (a file, or - for stdin) against -r REF files, as sacrebleu -f text."""
+    import json
+
+    from seqkit.metrics.bleu import BLEU
+
+    score = BLEU(tokenize=tokenize, lowercase=lowercase).score_files(hyp, refs)
+    click.echo(json.dumps(score.as_dict(), indent=1, ensure_ascii=False) if as_json
+               else score.format())
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])
