@@ -54,7 +54,16 @@ from seqkit.core.losses import (
     mse,
     sequence_cross_entropy,
 )
-from seqkit.core.optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSprop
+from seqkit.core.optim import (
+    OPTIMIZERS,
+    SGD,
+    Adagrad,
+    Adam,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    make_optimizer,
+)
 from seqkit.core.schedules import (
     SCHEDULES,
     Constant,
@@ -69,6 +78,7 @@ from seqkit.core.schedules import (
 __all__ = [
     "ELU",
     "INITIALISERS",
+    "OPTIMIZERS",
     "SCHEDULES",
     "SELU_ALPHA",
     "SELU_LAMBDA",
@@ -112,6 +122,7 @@ __all__ = [
     "lecun_uniform_",
     "log_sigmoid",
     "log_softmax",
+    "make_optimizer",
     "make_schedule",
     "mse",
     "prelu",

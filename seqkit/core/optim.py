@@ -206,3 +206,23 @@ class Adam(_Rule):
         v_corr = v / (1 - beta1**t)
         s_corr = s / (1 - beta2**t)
         w.addcdiv_(v_corr, s_corr.sqrt() + group["eps"], value=-group["lr"])
+
+
+OPTIMIZERS: dict[str, type[_Rule]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def make_optimizer(name: str, params: Iterable[Any], **options: float) -> Optimizer:
+    """The optimiser called ``name`` (a key of ``OPTIMIZERS``) over ``params``.
+
+    Example: ``make_optimizer("adam", model.parameters(), lr=3e-3, beta2=0.98)``.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer: unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}")
+    return OPTIMIZERS[name](params, **options)

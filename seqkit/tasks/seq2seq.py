@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -74,7 +74,7 @@ class Seq2SeqTask:
     """Builds tokenizers, vocabularies and the model from a recipe; trains and translates."""
 
     Recipe = Seq2SeqRecipe
-    metrics = {"bleu": True, "exact_match": True, "loss": False}
+    metrics: ClassVar = {"bleu": True, "exact_match": True, "loss": False}
 
     def __init__(self, recipe: Seq2SeqRecipe, tokenizers: dict[str, Any],
                  vocabs: dict[str, Vocabulary]) -> None:

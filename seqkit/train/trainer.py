@@ -33,9 +33,10 @@ class TrainConfig:
 
     optimizer: str = "adam"  # sgd|momentum|nesterov|adagrad|rmsprop|adam (seqkit.core.optim)
     lr: float = 1e-3  # α, the learning rate
-    weight_decay: float = 0.0  # L2 penalty λ folded into the gradient
-    schedule: str = "constant"  # learning-rate decay (seqkit.core.schedules.make_schedule)
-    schedule_options: dict[str, float] = field(default_factory=dict)  # e.g. {decay_rate: 0.5}
+    weight_decay: float = 0.0  # λ' added as λ'·W to every gradient (coupled L2 decay)
+    optimizer_options: dict[str, float] = field(default_factory=dict)  # e.g. {beta2: 0.98}
+    schedule: str = "constant"  # constant|inverse_time|exponential|inverse_sqrt|staircase
+    schedule_options: dict[str, float] = field(default_factory=dict)  # e.g. {base: 0.95}
     schedule_unit: Literal["step", "epoch"] = "step"  # what the schedule's "epoch" counts
     warmup_steps: int = 0  # linear warm-up from 0 to α over this many steps
     epochs: int = 10  # passes over the training data
@@ -118,10 +119,15 @@ class Trainer:
             raise ConfigError(f"train.metric: unknown metric '{self.metric}' for this task; "
                               f"expected one of {', '.join(task.metrics)}")
         self.model = distributed.wrap(task.model)
-        self.optimizer = make_optimizer(config.optimizer, task.model.parameters(), lr=config.lr,
-                                        weight_decay=config.weight_decay)
-        self.scheduler = make_schedule(config.schedule, self.optimizer,
-                                       warmup_steps=config.warmup_steps, **config.schedule_options)
+        try:
+            self.optimizer = make_optimizer(config.optimizer, task.model.parameters(),
+                                            lr=config.lr, weight_decay=config.weight_decay,
+                                            **config.optimizer_options)
+            self.scheduler = make_schedule(config.schedule, self.optimizer,
+                                           warmup_steps=config.warmup_steps,
+                                           **config.schedule_options)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"train: {error}") from None
         self.position = Position()
         self.progress = Progress(self.out_dir, enabled=distributed.is_main())
 

@@ -1,0 +1,60 @@
+"""Checkpoints load without running code; bad files are refused with a one-line error."""
+
+import pickle
+
+import pytest
+import torch
+
+from seqkit.errors import CheckpointError
+from seqkit.files import atomic_path, write_text_atomic
+from seqkit.train.checkpoint import load_checkpoint, resolve, save_checkpoint
+
+
+class Payload:
+    """An arbitrary object: pickling it would run code on load."""
+
+
+def test_round_trip_and_run_directory(tmp_path) -> None:
+    save_checkpoint(tmp_path / "last.pt", {"model": {"w": torch.ones(2)}, "recipe": {"a": 1}})
+    assert resolve(tmp_path) == tmp_path / "last.pt"
+    save_checkpoint(tmp_path / "best.pt", {"model": {"w": torch.zeros(2)}})
+    assert resolve(tmp_path) == tmp_path / "best.pt"  # best.pt is preferred
+    loaded = load_checkpoint(tmp_path / "last.pt")
+    assert torch.equal(loaded["model"]["w"], torch.ones(2)) and loaded["seqkit"]["format"] == 1
+
+
+def test_truncated_checkpoint_is_refused(tmp_path) -> None:
+    save_checkpoint(tmp_path / "c.pt", {"model": {"w": torch.randn(100)}})
+    data = (tmp_path / "c.pt").read_bytes()
+    (tmp_path / "c.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"c\.pt: not a readable checkpoint \(truncated"):
+        load_checkpoint(tmp_path / "c.pt")
+
+
+def test_arbitrary_pickle_is_refused(tmp_path) -> None:
+    torch.save({"seqkit": {"format": 1}, "model": Payload()}, tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match=r"evil\.pt: refused: .*beyond tensors"):
+        load_checkpoint(tmp_path / "evil.pt")
+    (tmp_path / "raw.pt").write_bytes(pickle.dumps({"x": Payload()}))
+    with pytest.raises(CheckpointError, match=r"raw\.pt"):
+        load_checkpoint(tmp_path / "raw.pt")
+
+
+def test_missing_and_foreign_files(tmp_path) -> None:
+    with pytest.raises(CheckpointError, match=r"nope\.pt: no such checkpoint"):
+        load_checkpoint(tmp_path / "nope.pt")
+    with pytest.raises(CheckpointError, match=r"holds no best\.pt or last\.pt"):
+        load_checkpoint(tmp_path)
+    torch.save({"w": torch.ones(1)}, tmp_path / "plain.pt")
+    with pytest.raises(CheckpointError, match=r"plain\.pt: not a seqkit checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt")
+
+
+def test_failed_write_keeps_the_old_file(tmp_path) -> None:
+    target = tmp_path / "out.txt"
+    write_text_atomic(target, "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind

@@ -1,0 +1,138 @@
+"""The trainer on a toy regression task: resume equals an uninterrupted run, checkpoints, logs,
+early stopping, interruption. The toy task shows the trainer needs nothing model-specific."""
+
+import json
+import math
+from typing import ClassVar
+
+import pytest
+import torch
+from torch import nn
+
+from seqkit.errors import ConfigError
+from seqkit.train import TrainConfig, Trainer, load_checkpoint
+from seqkit.train.trainer import seed_everything
+
+
+class ToyTask:
+    """y = x·w + noise, fitted by a small MLP with dropout (so resuming must restore the RNG)."""
+
+    metrics: ClassVar = {"mse": False, "neg_mse": True}
+
+    def __init__(self, flat_validation: bool = False, interrupt_at: int | None = None) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(40, 3, generator=g)
+        self.y = self.x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(40, generator=g)
+        self.model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Dropout(0.3), nn.Linear(8, 1))
+        self.flat_validation, self.interrupt_at, self.calls = flat_validation, interrupt_at, 0
+
+    def batches(self, epoch: int) -> list[torch.Tensor]:
+        order = torch.randperm(40, generator=torch.Generator().manual_seed(epoch))
+        return list(order.split(6))  # 7 batches, the last one short
+
+    def loss(self, model: nn.Module, batch: torch.Tensor) -> tuple[torch.Tensor, int]:
+        self.calls += model.training  # training updates only, not validation
+        if self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+        prediction = model(self.x[batch]).squeeze(-1)
+        return ((prediction - self.y[batch]) ** 2).mean(), len(batch)
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        mse = 1.0 if self.flat_validation else self.loss(model, torch.arange(40))[0].item()
+        return {"mse": mse, "neg_mse": -mse}
+
+    def state(self) -> dict:
+        return {"kind": "toy"}
+
+
+def config(**changes) -> TrainConfig:
+    settings = {"optimizer": "adam", "lr": 0.01, "schedule": "exponential",
+                "schedule_options": {"base": 0.99}, "epochs": 100, "valid_every": 4,
+                "log_every": 3}
+    return TrainConfig(**{**settings, **changes})
+
+
+def fit(out, train_config: TrainConfig, resume: bool = False, **task_options) -> Trainer:
+    seed_everything(7)
+    trainer = Trainer(ToyTask(**task_options), train_config, out, {"task": "toy"})
+    trainer.fit(load_checkpoint(out / "last.pt") if resume else None)
+    return trainer
+
+
+def assert_same_training_state(a: Trainer, b: Trainer) -> None:
+    for (name, p), q in zip(a.task.model.state_dict().items(), b.task.model.state_dict().values(),
+                            strict=True):
+        assert torch.equal(p, q), name
+    state_a, state_b = a.optimizer.state_dict()["state"], b.optimizer.state_dict()["state"]
+    for key in state_a:
+        for name in ("exp_avg", "exp_avg_sq", "m", "v"):
+            if name in state_a[key]:
+                assert torch.equal(state_a[key][name], state_b[key][name])
+    assert a.scheduler.state_dict() == b.scheduler.state_dict()
+    assert a.position == b.position
+
+
+def test_resume_continues_exactly(tmp_path) -> None:
+    # 10 steps stop mid-epoch (7 batches an epoch); 10 more after resuming must equal 20 in one go.
+    fit(tmp_path / "split", config(max_steps=10))
+    resumed = fit(tmp_path / "split", config(max_steps=20), resume=True)
+    whole = fit(tmp_path / "whole", config(max_steps=20))
+    assert resumed.position.step == 20
+    assert_same_training_state(resumed, whole)
+
+
+def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "cut", config(max_steps=12), interrupt_at=9)
+    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == 8
+    resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
+    whole = fit(tmp_path / "whole", config(max_steps=12))
+    assert_same_training_state(resumed, whole)
+
+
+def test_run_directory_contents(tmp_path) -> None:
+    trainer = fit(tmp_path, config(max_steps=9, metric="neg_mse"))
+    for name in ("best.pt", "last.pt", "recipe.yaml", "log.jsonl", "curves.png"):
+        assert (tmp_path / name).exists(), name
+    best = torch.load(tmp_path / "best.pt", weights_only=True)
+    assert best["task"] == {"kind": "toy"} and best["recipe"] == {"task": "toy"}
+    assert best["progress"]["best"] == max(-r["valid"]["mse"] for r in _log(tmp_path)
+                                           if "valid" in r)
+    records = _log(tmp_path)
+    assert [r["step"] for r in records if "loss" in r] == [3, 6, 9]
+    assert [r["step"] for r in records if "valid" in r] == [4, 8, 9]  # and a last one at the end
+    assert all(math.isfinite(r["tokens_per_s"]) for r in records if "loss" in r)
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert trainer.position.step == 9
+
+
+def _log(run) -> list[dict]:
+    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+
+
+def test_early_stopping_after_patience(tmp_path) -> None:
+    trainer = fit(tmp_path, config(patience=2), flat_validation=True)
+    # validations at steps 4 (best), 8 and 12 (no better): stop at 12
+    assert trainer.position.step == 12 and trainer.position.stale == 2
+
+
+def test_epochs_limit_validates_each_epoch(tmp_path) -> None:
+    trainer = fit(tmp_path, config(epochs=2, valid_every=0))
+    assert trainer.position.step == 14 and trainer.position.epoch == 2
+    assert [r["step"] for r in _log(tmp_path) if "valid" in r] == [7, 14]
+
+
+def test_unknown_metric_optimizer_or_schedule_is_rejected(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"train\.metric: unknown metric 'bleu'.*mse, neg_mse"):
+        Trainer(ToyTask(), config(metric="bleu"), tmp_path, {})
+    with pytest.raises(ConfigError, match=r"train: optimizer: unknown optimizer 'adm'"):
+        Trainer(ToyTask(), config(optimizer="adm"), tmp_path, {})
+    with pytest.raises(ConfigError, match=r"train: schedule: 'exponential' takes parameters"):
+        Trainer(ToyTask(), config(schedule_options={"rate": 0.5}), tmp_path, {})
+
+
+def test_diverging_loss_stops_with_a_clear_error(tmp_path) -> None:
+    task = ToyTask()
+    task.y[:] = float("nan")
+    with pytest.raises(FloatingPointError, match="loss is nan at step 0"):
+        Trainer(task, config(max_steps=3), tmp_path, {}).fit()
