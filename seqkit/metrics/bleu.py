@@ -132,8 +132,10 @@ class BLEU:
     With ``effective_order``, N is the highest order the hypotheses have n-grams of, so a
     two-word sentence is scored on p_1 and p_2 only.
 
-    >>> BLEU().corpus_score(["the cat sat on the mat"], [["the cat sat on the mat"]]).score
-    100.0
+    >>> score = BLEU().corpus_score(["the cat sat on the mat", "a dog"],
+    ...                             [["the cat sat on the mat", "the dog barks"]])
+    >>> round(score.score, 2), score.precisions[:2], round(score.bp, 3)
+    (81.55, (87.5, 83.33333333333333), 0.882)
     """
 
     tokenize: str = "13a"  # one of TOKENIZERS (sacrebleu's)
