@@ -196,6 +196,9 @@ class BLEU:
         return self._score(stats, nrefs, effective=self.effective_order is True)
 
     def _score(self, stats: BLEUStats, nrefs: int, effective: bool) -> BLEUScore:
+        if len(stats.counts) != self.max_order:
+            raise ValueError(f"BLEU: expected statistics of max order {self.max_order}, "
+                             f"got {len(stats.counts)}")
         c, r = stats.sys_len, stats.ref_len
         bp = 1.0 if c >= r else math.exp(1 - r / c) if c > 0 else 0.0  # c = r: exp(0) = 1
         precisions = self._precisions(stats.counts, stats.totals)

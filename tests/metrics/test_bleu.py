@@ -216,6 +216,8 @@ def test_signature_names_a_non_default_order() -> None:
     (lambda: ngram_stats(["a"], []), ValueError, "at least one reference, got none"),
     (lambda: BLEU(max_order=2).sentence_stats("a", ["a"]) + BLEU().sentence_stats("a", ["a"]),
      ValueError, "expected statistics of max order 2, got 4"),
+    (lambda: BLEU().score_stats(BLEU(max_order=2).sentence_stats("a", ["a"])), ValueError,
+     "BLEU: expected statistics of max order 4, got 2"),
 ])
 def test_errors_say_what_was_expected_and_what_came(call, error, match) -> None:
     with pytest.raises(error, match=match):
