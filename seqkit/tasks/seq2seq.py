@@ -99,8 +99,9 @@ class Seq2SeqTask:
 
     @classmethod
     def restore(cls, recipe: Seq2SeqRecipe, state: dict[str, Any]) -> "Seq2SeqTask":
-        return cls(recipe, {s: tokenizer_from_state(state["tokenizers"][s]) for s in ("src", "tgt")},
-                   {s: Vocabulary.from_state(state["vocabs"][s]) for s in ("src", "tgt")})
+        sides = ("src", "tgt")
+        return cls(recipe, {s: tokenizer_from_state(state["tokenizers"][s]) for s in sides},
+                   {s: Vocabulary.from_state(state["vocabs"][s]) for s in sides})
 
     def state(self) -> dict[str, Any]:
         return {"tokenizers": {s: t.to_state() for s, t in self.tokenizers.items()},
@@ -139,13 +140,16 @@ class Seq2SeqTask:
         return [[examples[i] for i in batch] for batch in order]
 
     def loss(self, model: nn.Module, batch: Sequence[Example]) -> tuple[torch.Tensor, int]:
-        """Teacher-forced cross-entropy per target token: inputs <s> y<1..T>, targets y<1..T> </s>."""
+        """Teacher-forced cross-entropy per target token.
+
+        The decoder reads <s> y<1> … y<T> and predicts y<1> … y<T> </s>.
+        """
         src, src_lengths = pad([e.src for e in batch], Vocabulary.PAD)
         tgt, _ = pad([e.tgt for e in batch], Vocabulary.PAD)
         logits = model(src, src_lengths, tgt[:, :-1])  # (B, T, V)
         loss, tokens = sequence_cross_entropy(logits, tgt[:, 1:], pad_id=Vocabulary.PAD,
-                                              label_smoothing=self.recipe.label_smoothing)
-        return loss, int(tokens)
+                                              smoothing=self.recipe.label_smoothing)
+        return loss, tokens
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         examples = self.valid_examples
@@ -182,7 +186,7 @@ class Seq2SeqTask:
         return self.tokenizers["tgt"].detokenize(self.vocabs["tgt"].decode(list(ids)))
 
     def translate(self, lines: Sequence[str], **overrides: Any) -> list[str]:
-        """The best translation of each line; ``overrides`` replace decode settings (beam=5, ...)."""
+        """The best translation of each line; ``overrides`` replace decode settings (beam=5…)."""
         return [self.detokenize(nbest[0].tokens) if nbest else ""
                 for nbest in self.search(lines, **overrides)]
 

@@ -3,46 +3,14 @@ early stopping, interruption. The toy task shows the trainer needs nothing model
 
 import json
 import math
-from typing import ClassVar
 
 import pytest
 import torch
-from torch import nn
+from toy import ToyTask
 
 from seqkit.errors import ConfigError
 from seqkit.train import TrainConfig, Trainer, load_checkpoint
 from seqkit.train.trainer import seed_everything
-
-
-class ToyTask:
-    """y = x·w + noise, fitted by a small MLP with dropout (so resuming must restore the RNG)."""
-
-    metrics: ClassVar = {"mse": False, "neg_mse": True}
-
-    def __init__(self, flat_validation: bool = False, interrupt_at: int | None = None) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.x = torch.randn(40, 3, generator=g)
-        self.y = self.x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(40, generator=g)
-        self.model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Dropout(0.3), nn.Linear(8, 1))
-        self.flat_validation, self.interrupt_at, self.calls = flat_validation, interrupt_at, 0
-
-    def batches(self, epoch: int) -> list[torch.Tensor]:
-        order = torch.randperm(40, generator=torch.Generator().manual_seed(epoch))
-        return list(order.split(6))  # 7 batches, the last one short
-
-    def loss(self, model: nn.Module, batch: torch.Tensor) -> tuple[torch.Tensor, int]:
-        self.calls += model.training  # training updates only, not validation
-        if self.calls == self.interrupt_at:
-            raise KeyboardInterrupt
-        prediction = model(self.x[batch]).squeeze(-1)
-        return ((prediction - self.y[batch]) ** 2).mean(), len(batch)
-
-    def validate(self, model: nn.Module) -> dict[str, float]:
-        mse = 1.0 if self.flat_validation else self.loss(model, torch.arange(40))[0].item()
-        return {"mse": mse, "neg_mse": -mse}
-
-    def state(self) -> dict:
-        return {"kind": "toy"}
 
 
 def config(**changes) -> TrainConfig:
