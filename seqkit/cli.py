@@ -6,6 +6,7 @@ exit with status 1; click's own usage errors exit with status 2.
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -72,7 +73,7 @@ def _decode_options(command):  # type: ignore[no-untyped-def]
               help="Print N hypotheses per line as 'LINE ||| TEXT ||| SCORE'.")
 @click.option("--plot-attention", type=click.Path(file_okay=False),
               help="Write an attention heatmap PNG per line into this directory.")
-def translate(model: str, input: click.utils.LazyFile, n_best: int,
+def translate(model: str, input: TextIO, n_best: int,
               plot_attention: str | None, **decode: object) -> None:
     """Translate INPUT (a file, or stdin) line by line with MODEL (run directory or checkpoint)."""
     from seqkit import api
