@@ -247,16 +247,18 @@ class RNN(nn.Module):
         hh = [w["weight_hh"], w["bias_hh"]]
         if w["weight_ch"] is not None:  # peepholes
             hh.append(w["weight_ch"])
-        T = len(gx)
-        outputs: list[Tensor] = [x] * T  # placeholders, all overwritten
-        for t in reversed(range(T)) if direction else range(T):
+        steps = range(len(gx))
+        outputs = []  # a<t> in the order computed
+        for t in reversed(steps) if direction else steps:
             new = self._step(gx[t], state, *hh)
             if real is None:
                 state = new
-                outputs[t] = new[0]
+                outputs.append(new[0])
             else:  # past its length a sequence keeps its state and outputs zeros
                 state = tuple(torch.where(real[t], n, s) for n, s in zip(new, state, strict=True))
-                outputs[t] = torch.where(real[t], new[0], 0.0)
+                outputs.append(torch.where(real[t], new[0], 0.0))
+        if direction:
+            outputs.reverse()
         return torch.stack(outputs, dim=1), state
 
     def _check_input(self, x: Tensor) -> tuple[int, int]:
