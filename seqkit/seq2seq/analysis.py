@@ -1,0 +1,98 @@
+"""Error analysis of beam search (notes: "Error analysis on beam search").
+
+For a source x, its reference y* and the search's output ŷ ≠ y*, the model itself says which part
+is at fault:
+
+    P(y*|x) > P(ŷ|x):  the model prefers y*, the search missed it  → the search is at fault
+    P(y*|x) ≤ P(ŷ|x):  the model prefers ŷ (or is indifferent)     → the model is at fault
+
+"P" is the objective the search maximises, log P(y|x) / lp(T) with the decode config's length
+normalisation (:mod:`seqkit.seq2seq.search`; T counts </s>); with α = 0 it is the notes' raw
+comparison. Comparing raw probabilities instead would blame the search for every short output
+that the normalisation, not the search, preferred.
+"""
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from seqkit.seq2seq.search import DecodeConfig, Decoder, normalise, score
+
+
+class ErrorAnalysis(NamedTuple):
+    """Counts over a set of examples; the fractions are of the wrong outputs only."""
+
+    examples: int  # examples analysed
+    errors: int  # outputs ŷ ≠ y*
+    search: int  # errors with P(y*|x) > P(ŷ|x): the search is at fault
+    model: int  # errors with P(y*|x) ≤ P(ŷ|x): the model is at fault
+    alpha: float  # α of the length normalisation compared under
+    length_penalty: str  # "notes" (T^α) or "gnmt" (((5 + T)/6)^α)
+
+    @property
+    def search_fraction(self) -> float:
+        return self.search / self.errors if self.errors else 0.0
+
+    @property
+    def model_fraction(self) -> float:
+        return self.model / self.errors if self.errors else 0.0
+
+    def format(self) -> str:
+        """One line, with the objective that decided the blame."""
+        return (
+            f"error analysis: {self.errors}/{self.examples} outputs differ from the reference; "
+            f"search at fault {self.search} ({100 * self.search_fraction:.1f}%), "
+            f"model at fault {self.model} ({100 * self.model_fraction:.1f}%) "
+            f"[log P(y|x) / lp(T), lp={self.length_penalty}, alpha={self.alpha:g}]"
+        )
+
+
+@torch.no_grad()
+def error_analysis(
+    model: Decoder,
+    sources: Sequence[Sequence[int]],
+    references: Sequence[Sequence[int]],
+    outputs: Sequence[Sequence[int]],
+    config: DecodeConfig,
+) -> ErrorAnalysis:
+    """Blame each wrong output on the search or the model, in batches of ``config.batch_size``.
+
+    Every sequence is token ids without specials: sources x (non-empty), references y* and
+    outputs ŷ (</s> is appended to both before scoring).
+    """
+    if not len(sources) == len(references) == len(outputs):
+        raise ValueError(
+            "error_analysis: expected as many sources, references and outputs, got "
+            f"{len(sources)}, {len(references)} and {len(outputs)}"
+        )
+    wrong = [i for i in range(len(sources)) if list(outputs[i]) != list(references[i])]
+    search = 0
+    for start in range(0, len(wrong), config.batch_size):
+        chunk = wrong[start : start + config.batch_size]
+        src, src_lengths = _pad([sources[i] for i in chunk], model.pad_id)
+        p_ref = _objective(model, src, src_lengths, [references[i] for i in chunk], config)
+        p_out = _objective(model, src, src_lengths, [outputs[i] for i in chunk], config)
+        search += int((p_ref > p_out).sum())
+    return ErrorAnalysis(len(sources), len(wrong), search, len(wrong) - search, config.alpha,
+                         config.length_penalty)
+
+
+def _objective(
+    model: Decoder, src: Tensor, src_lengths: Tensor, outputs: list[Sequence[int]],
+    config: DecodeConfig,
+) -> Tensor:
+    """log P(y|x) / lp(T) of each output y (without </s>) → (B,)."""
+    tgt, _ = _pad([[*y, model.eos_id] for y in outputs], model.pad_id)
+    scored = score(model, src, src_lengths, tgt)
+    return normalise(scored.log_prob, scored.length, config)
+
+
+def _pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[Tensor, Tensor]:
+    """Token lists → (B, T) long padded with ``pad_id``, lengths (B,)."""
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.full((len(sequences), int(lengths.max())), pad_id, dtype=torch.long)
+    for i, s in enumerate(sequences):
+        padded[i, : len(s)] = torch.tensor(list(s), dtype=torch.long)
+    return padded, lengths
