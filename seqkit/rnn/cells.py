@@ -146,7 +146,9 @@ class _Cell(nn.Module):
 
     gates = 1  # H-sized blocks of rows in weight_ih and weight_hh
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, peepholes: bool = False):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool, peepholes: bool = False
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         self.input_size = check_size(name, "input_size", input_size)
@@ -302,6 +304,7 @@ class SimplifiedGRUCell(_Cell):
 
     gates = 2
 
+    # its own signature, without peepholes: the RNN layer reads a cell's options from it
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias)
 
