@@ -1,6 +1,8 @@
 """Text data: vocabularies, tokenizers, parallel text, length-bucketed batches, generated data."""
 
 from seqkit.data.errors import DataError
+from seqkit.data.tokenizers import TOKENIZER_KINDS, Tokenizer, tokenizer_from_state, train_tokenizer
 from seqkit.data.vocab import Vocabulary
 
-__all__ = ["DataError", "Vocabulary"]
+__all__ = ["TOKENIZER_KINDS", "DataError", "Tokenizer", "Vocabulary", "tokenizer_from_state",
+           "train_tokenizer"]
