@@ -1,8 +1,14 @@
 """Text data: vocabularies, tokenizers, parallel text, length-bucketed batches, generated data."""
 
 from seqkit.data.errors import DataError
-from seqkit.data.tokenizers import TOKENIZER_KINDS, Tokenizer, tokenizer_from_state, train_tokenizer
+from seqkit.data.parallel import read_lines, read_parallel, write_lines
+from seqkit.data.tokenizers import (
+    TOKENIZER_KINDS,
+    Tokenizer,
+    tokenizer_from_state,
+    train_tokenizer,
+)
 from seqkit.data.vocab import Vocabulary
 
-__all__ = ["TOKENIZER_KINDS", "DataError", "Tokenizer", "Vocabulary", "tokenizer_from_state",
-           "train_tokenizer"]
+__all__ = ["TOKENIZER_KINDS", "DataError", "Tokenizer", "Vocabulary", "read_lines",
+           "read_parallel", "tokenizer_from_state", "train_tokenizer", "write_lines"]
