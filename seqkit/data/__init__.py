@@ -1,5 +1,6 @@
 """Text data: vocabularies, tokenizers, parallel text, length-bucketed batches, generated data."""
 
+from seqkit.data.batching import Padded, pad, shard, token_batches
 from seqkit.data.errors import DataError
 from seqkit.data.parallel import read_lines, read_parallel, write_lines
 from seqkit.data.tokenizers import (
@@ -10,5 +11,6 @@ from seqkit.data.tokenizers import (
 )
 from seqkit.data.vocab import Vocabulary
 
-__all__ = ["TOKENIZER_KINDS", "DataError", "Tokenizer", "Vocabulary", "read_lines",
-           "read_parallel", "tokenizer_from_state", "train_tokenizer", "write_lines"]
+__all__ = ["TOKENIZER_KINDS", "DataError", "Padded", "Tokenizer", "Vocabulary", "pad",
+           "read_lines", "read_parallel", "shard", "token_batches", "tokenizer_from_state",
+           "train_tokenizer", "write_lines"]
