@@ -109,7 +109,7 @@ def evaluate(model: str, split: str, error_analysis: bool, **decode: object) -> 
     click.echo(f"exact match = {100 * result.exact_match:.2f}% "
                f"({matches}/{len(result.references)})")
     if error_analysis:
-        click.echo(task.error_analysis(split, result, **decode).format())
+        click.echo(task.error_analysis(result, **decode).format())
 
 
 @main.command()

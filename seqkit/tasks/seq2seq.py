@@ -25,7 +25,16 @@ from seqkit.data import (
     train_tokenizer,
 )
 from seqkit.metrics.bleu import BLEU, BLEUScore
-from seqkit.seq2seq import DecodeConfig, Hypothesis, Seq2Seq, Seq2SeqConfig, beam_search
+from seqkit.seq2seq import (
+    DecodeConfig,
+    ErrorAnalysis,
+    Hypothesis,
+    Seq2Seq,
+    Seq2SeqConfig,
+    beam_search,
+    error_analysis,
+    plot_attention,
+)
 from seqkit.tasks.base import Recipe
 
 SPLITS = ("train", "valid", "test")
@@ -66,8 +75,10 @@ class Example(NamedTuple):
 class Evaluation(NamedTuple):
     bleu: BLEUScore
     exact_match: float  # fraction of outputs equal to their reference
-    hypotheses: list[str]
+    sources: list[str]
+    hypotheses: list[str]  # the best output of each source, detokenized
     references: list[str]
+    outputs: list[list[int]]  # the best output's token ids ŷ (no specials)
 
 
 class Seq2SeqTask:
@@ -195,7 +206,38 @@ class Seq2SeqTask:
         data = self.recipe.data
         pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
         sources, references = [x for x, _ in pairs], [y for _, y in pairs]
-        hypotheses = self.translate(sources, **overrides)
+        outputs = [nbest[0].tokens if nbest else [] for nbest in self.search(sources, **overrides)]
+        hypotheses = [self.detokenize(tokens) for tokens in outputs]
         exact = sum(h == r for h, r in zip(hypotheses, references, strict=True))
         bleu = BLEU().corpus_score(hypotheses, [references])
-        return Evaluation(bleu, exact / max(len(references), 1), hypotheses, references)
+        return Evaluation(bleu, exact / max(len(references), 1), sources, hypotheses, references,
+                          outputs)
+
+    def error_analysis(self, evaluation: Evaluation, **overrides: Any) -> ErrorAnalysis:
+        """The notes' beam-search error analysis over an evaluation's wrong outputs: compare
+        P(y*|x) with P(ŷ|x) to blame the search or the model."""
+        kept = [i for i, x in enumerate(evaluation.sources) if self.encode_source(x)]
+        tgt_vocab, tgt_tokenizer = self.vocabs["tgt"], self.tokenizers["tgt"]
+        return error_analysis(
+            self.model,
+            [self.encode_source(evaluation.sources[i]) for i in kept],
+            [tgt_vocab.encode(tgt_tokenizer.tokenize(evaluation.references[i])) for i in kept],
+            [evaluation.outputs[i] for i in kept],
+            self.decode_config(**overrides))
+
+    def plot_attention(self, lines: Sequence[str], results: Sequence[Sequence[Hypothesis]],
+                       folder: Path) -> int:
+        """Write the best hypothesis' α<t,t'> of each non-empty line to ``folder/{line}.png``
+        (line numbers from 1); returns how many maps were written."""
+        folder.mkdir(parents=True, exist_ok=True)
+        width = len(str(len(lines)))
+        written = 0
+        for number, (line, nbest) in enumerate(zip(lines, results, strict=True), start=1):
+            if nbest:
+                best = nbest[0]
+                tokens = self.vocabs["tgt"].decode(best.tokens, strip_specials=False)
+                out_tokens = [*tokens, "</s>"]
+                plot_attention(best.attention, self.tokenizers["src"].tokenize(line), out_tokens,
+                               folder / f"{number:0{width}d}.png")
+                written += 1
+        return written
