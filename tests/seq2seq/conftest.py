@@ -55,6 +55,15 @@ class MarkovDecoder(nn.Module):
         return self.log_table[tgt_in]  # (B, T, V) log-probabilities serve as logits
 
 
+def pad_batch(sequences: list[list[int]]) -> tuple[Tensor, Tensor]:
+    """Token lists → (B, T) padded with <pad>, lengths (B,)."""
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.full((len(sequences), int(lengths.max())), PAD)
+    for i, s in enumerate(sequences):
+        padded[i, : len(s)] = torch.tensor(s)
+    return padded, lengths
+
+
 @pytest.fixture
 def markov() -> Callable[[dict[int, dict[int, float]]], MarkovDecoder]:
     """A MarkovDecoder from {y<t−1>: {y<t>: P}} over V = 6 (ids 4, 5 are tokens "a", "b");
