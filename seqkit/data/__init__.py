@@ -5,7 +5,7 @@ generated corpora (dates → ISO) with a registry of preparers for recipes.
     vocab = Vocabulary.build(tokenizer.tokenize(x) for x in train_lines)
     ids = vocab.encode(tokenizer.tokenize(line), bos=True, eos=True)
     for batch in token_batches(lengths, max_tokens=4096, generator=g):
-        src, src_lengths = pad([examples[i] for i in batch], Vocabulary.PAD)  # (B, T), (B,)
+        src, src_lengths = pad([ids_of[i] for i in batch], Vocabulary.PAD)  # (B, T), (B,)
 """
 
 from seqkit.data.batching import Padded, pad, shard, token_batches
