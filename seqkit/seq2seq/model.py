@@ -11,9 +11,10 @@ Decoder (Bahdanau et al., Eq. 4–6 and A.2.2), one cell of :mod:`seqkit.rnn` st
     P(y<t> | x, y<1>, …, y<t−1>) = softmax(W_o [s<t>; c<t>; E y<t−1>] + b_o)     Eq. 4, g(…)
     s<0>  = tanh(W_0 [a→<S>; a←<1>] + b_0),   c<0> = 0 for the lstm's memory cell
 
-s<t> has the memory's size 2H so that every score, Luong's dot included, is defined; the attention
-always reads s<t−1>, whatever its score. Note (deviations from the paper): the readout g is one
-linear map, not a maxout deep output; s<0> reads both directions' final states, not a←<1> alone.
+s<t> has the memory's size 2H so that every score, Luong's dot included, is defined. Note
+(deviations): the readout g is one linear map, not Bahdanau's maxout deep output; s<0> reads both
+directions' final states, not a←<1> alone; with Luong's scores the attention still reads s<t−1>
+before the cell step (Luong et al. score the new state and feed the context to the readout only).
 
 The model is a protocol for the decoding functions of :mod:`seqkit.seq2seq.search`, which hold no
 model code: :meth:`Seq2Seq.encode` once per batch, :meth:`Seq2Seq.decode_step` once per output

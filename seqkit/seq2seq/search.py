@@ -171,17 +171,14 @@ def greedy(
         state = step.state
         if bool((ended > 0).all()):
             break
-    scores = normalise(total, ended, config)
+    scores = normalise(total, ended, config).tolist()
+    y_hat, alpha = torch.stack(tokens, dim=1), torch.stack(alphas, dim=1)  # (B, T), (B, T, S)
+    T, S = ended.tolist(), src_lengths.tolist()
     return [
-        Hypothesis(
-            [int(v) for v in torch.stack(tokens, 1)[b, : ended[b] - 1]],
-            float(scores[b]),
-            float(total[b]),
-            torch.stack(alphas, 1)[b, : ended[b], : src_lengths[b]],
-        )
+        Hypothesis(y_hat[b, : T[b] - 1].tolist(), scores[b], float(total[b]),
+                   alpha[b, : T[b], : S[b]])
         for b in range(B)
     ]
-
 
 
 class Beams(NamedTuple):
@@ -215,7 +212,8 @@ def beam_search(
     log_prob = torch.full((B, K), float("-inf"), dtype=torch.float64, device=src.device)
     log_prob[:, 0] = 0.0  # one live slot at the start, else the K copies would extend alike
     no_tokens = src.new_zeros(B * K, 0)
-    beams = Beams(log_prob, no_tokens, torch.zeros(B * K, 0, src.shape[1]), encoded.state)
+    no_alpha = torch.zeros(B * K, 0, src.shape[1], device=src.device)
+    beams = Beams(log_prob, no_tokens, no_alpha, encoded.state)
     y_prev = torch.full((B * K,), model.bos_id, dtype=torch.long, device=src.device)
     finished: list[list[Hypothesis]] = [[] for _ in range(B)]
     for t in range(1, int(limit.max()) + 1):
@@ -278,10 +276,10 @@ def finalize(
     for b, k in ended.nonzero().tolist():
         row, log_prob = b * K + k, beams.log_prob[b, k]
         finished[b].append(Hypothesis(
-            [int(v) for v in beams.tokens[row, :-1]],
+            beams.tokens[row, :-1].tolist(),
             float(normalise(log_prob, torch.tensor(T), config)),
             float(log_prob),
-            beams.alpha[row, :, : int(src_lengths[b])],
+            beams.alpha[row, :, : int(src_lengths[b])].clone(),  # not a view of all the beams
         ))
 
 
