@@ -92,7 +92,7 @@ class Progress:
 
 
 def plot_curves(log_path: Path, png_path: Path) -> None:
-    """Training loss (left) and validation metrics (right) against the update step."""
+    """Training loss (log scale), then one panel per validation metric, against the step."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,14 +101,14 @@ def plot_curves(log_path: Path, png_path: Path) -> None:
     records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
     train = [r for r in records if "loss" in r and "valid" not in r]
     valid = [r for r in records if "valid" in r]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot([r["step"] for r in train], [r["loss"] for r in train])
-    left.set(xlabel="step", ylabel="training loss", title="training loss")
-    for name in valid[0]["valid"] if valid else []:
-        right.plot([r["step"] for r in valid], [r["valid"][name] for r in valid], "o-", label=name)
-    right.set(xlabel="step", title="validation")
-    if valid:
-        right.legend()
+    metrics = list(valid[0]["valid"]) if valid else []
+    fig, axes = plt.subplots(1, 1 + len(metrics), figsize=(4 * (1 + len(metrics)), 3.2),
+                             squeeze=False)
+    axes[0, 0].plot([r["step"] for r in train], [r["loss"] for r in train])
+    axes[0, 0].set(xlabel="step", title="training loss", yscale="log" if train else "linear")
+    for ax, name in zip(axes[0, 1:], metrics, strict=True):
+        ax.plot([r["step"] for r in valid], [r["valid"][name] for r in valid], "o-")
+        ax.set(xlabel="step", title=f"valid {name}")
     fig.tight_layout()
     with atomic_path(png_path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
