@@ -1,7 +1,7 @@
 """Toy models shared by the seq2seq tests: a tiny Seq2Seq, and a Markov decoder whose P(y<t> | x,
 y<1..t−1>) is a fixed table over y<t−1>, so a test can set every probability."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import pytest
@@ -11,6 +11,16 @@ from torch import Tensor, nn
 from seqkit.seq2seq import Seq2Seq, Seq2SeqConfig, Step
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    """torch on one thread for these tests: their tensors are too small to share, and on a loaded
+    machine intra-op threads wait on each other (the training test took 28 s instead of 3 s)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture
