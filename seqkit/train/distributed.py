@@ -14,6 +14,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from seqkit import data
+
 B = TypeVar("B")
 
 
@@ -40,16 +42,9 @@ def wrap(model: nn.Module) -> nn.Module:
 
 
 def shard(batches: Sequence[B]) -> Sequence[B]:
-    """This worker's share: every world_size-th batch, the same count on every worker.
-
-    The last ``len(batches) % world_size`` batches are dropped so that no worker waits in an
-    all-reduce for a batch its peers do not have.
-    """
+    """This worker's share of the epoch's batches (see :func:`seqkit.data.shard`)."""
     rank, size = world()
-    if size == 1:
-        return batches
-    usable = len(batches) - len(batches) % size
-    return list(batches[rank:usable:size])
+    return batches if size == 1 else data.shard(batches, rank, size)
 
 
 def broadcast_int(value: int) -> int:
