@@ -8,8 +8,9 @@ is at fault:
 
 "P" is the objective the search maximises, log P(y|x) / lp(T) with the decode config's length
 normalisation (:mod:`seqkit.seq2seq.search`; T counts </s>); with α = 0 it is the notes' raw
-comparison. Comparing raw probabilities instead would blame the search for every short output
-that the normalisation, not the search, preferred.
+comparison. Comparing raw probabilities under α > 0 would blame the search for outputs that it
+rightly preferred: a longer ŷ can beat a shorter, more probable y* on the normalised objective.
+Ties count against the model: the search found an output the model rates as highly as y*.
 """
 
 from collections.abc import Sequence
