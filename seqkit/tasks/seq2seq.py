@@ -168,7 +168,7 @@ class Seq2SeqTask:
         for start in range(0, len(examples), 256):
             loss, n = self.loss(model, examples[start:start + 256])
             total, tokens = total + loss.item() * n, tokens + n
-        result = self.evaluate("valid", beam=1)
+        result = self.evaluate("valid", beam=1, n_best=1)
         return {"bleu": result.bleu.score, "exact_match": result.exact_match,
                 "loss": total / max(tokens, 1)}
 
