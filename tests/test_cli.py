@@ -144,6 +144,15 @@ def test_mismatched_data_is_one_line_error(tmp_path) -> None:
                           "train.src", "train.tgt", "10", "11")
 
 
+def test_missing_data_file_is_one_line_error(tmp_path) -> None:
+    write_data(tmp_path / "data", sizes=(10, 2, 2))
+    (tmp_path / "data" / "train.tgt").unlink()
+    write_recipe(tmp_path / "r.yaml", tmp_path / "data")
+    assert_one_line_error(run("train", str(tmp_path / "r.yaml"), "--out", str(tmp_path / "run")),
+                          "train.tgt")
+    assert not (tmp_path / "run").exists()
+
+
 def test_existing_run_is_not_overwritten(trained, tmp_path) -> None:
     recipe, run_dir = trained
     before = (run_dir / "best.pt").read_bytes()
