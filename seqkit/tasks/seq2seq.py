@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import torch
 from torch import nn
@@ -37,8 +37,6 @@ from seqkit.seq2seq import (
 )
 from seqkit.tasks.base import Recipe
 
-SPLITS = ("train", "valid", "test")
-
 
 @dataclass
 class TextDataConfig:
@@ -48,7 +46,7 @@ class TextDataConfig:
     src: str = "src"  # file suffix of the source side
     tgt: str = "tgt"  # file suffix of the target side
     prepare: str | None = None  # generator that writes the splits when missing (e.g. dates)
-    tokenizer: str = "char"  # char | word | bpe | unigram (sentencepiece, trained on train)
+    tokenizer: Literal["char", "word", "bpe", "unigram"] = "char"  # bpe, unigram: sentencepiece
     vocab_size: int = 8000  # sentencepiece vocabulary size (bpe, unigram)
     min_freq: int = 1  # training tokens seen fewer times map to <unk>
     max_tokens: int = 4096  # batch budget: sentences × longest padded length

@@ -1,0 +1,66 @@
+"""The seq2seq task on tiny parallel text: every tokenizer, state round trip, batches, loss."""
+
+import pytest
+import torch
+
+from seqkit.config import from_dict
+from seqkit.tasks.seq2seq import Seq2SeqRecipe, Seq2SeqTask
+
+SOURCES = ["the cat sat", "a dog ran far", "the dog sat", "a cat ran", "cats and dogs sat down"]
+TARGETS = ["le chat assis", "un chien courut loin", "le chien assis", "un chat courut",
+           "chats et chiens assis"]
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    for split, n in (("train", 40), ("valid", 5), ("test", 5)):
+        (tmp_path / f"{split}.src").write_text("".join(SOURCES[i % 5] + "\n" for i in range(n)))
+        (tmp_path / f"{split}.tgt").write_text("".join(TARGETS[i % 5] + "\n" for i in range(n)))
+    return tmp_path
+
+
+def recipe(data_dir, tokenizer: str) -> Seq2SeqRecipe:
+    return from_dict(Seq2SeqRecipe, {
+        "data": {"dir": str(data_dir), "tokenizer": tokenizer, "vocab_size": 40,
+                 "max_tokens": 60},
+        "model": {"embedding_dim": 8, "hidden_size": 8}, "decode": {"beam": 2}})
+
+
+def has_no_unknowns(task: Seq2SeqTask, line: str) -> bool:
+    """Every source token of a training line is in the vocabulary (no <unk>)."""
+    return 1 not in task.encode_source(line)
+
+
+@pytest.mark.parametrize("tokenizer", ["char", "word", "bpe", "unigram"])
+def test_build_restore_round_trip(data_dir, tokenizer: str) -> None:
+    task = Seq2SeqTask.build(recipe(data_dir, tokenizer))
+    state = task.state()
+    restored = Seq2SeqTask.restore(recipe(data_dir, tokenizer), state)
+    torch.save(state, data_dir / "state.pt")
+    assert torch.load(data_dir / "state.pt", weights_only=True) == state  # plain data only
+    for line in SOURCES:
+        assert restored.encode_source(line) == task.encode_source(line)
+        assert has_no_unknowns(task, line)
+    example = task.train_examples[0]
+    assert restored.detokenize(example.tgt[1:-1]) == TARGETS[0]
+
+
+def test_batches_are_a_function_of_the_epoch_within_budget(data_dir) -> None:
+    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+    first, again, other = task.batches(0), task.batches(0), task.batches(1)
+    assert first == again and first != other
+    assert sorted(id(e) for b in first for e in b) == sorted(id(e) for e in task.train_examples)
+    for batch in first:
+        longest = max(max(len(e.src), len(e.tgt)) for e in batch)
+        assert len(batch) * longest <= 60 or len(batch) == 1
+
+
+def test_loss_counts_target_tokens_and_validation_has_every_metric(data_dir) -> None:
+    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+    batch = task.batches(0)[0]
+    loss, tokens = task.loss(task.model, batch)
+    assert tokens == sum(len(e.tgt) - 1 for e in batch)  # y<1..T> and </s>, not <s>
+    assert loss.item() == pytest.approx(torch.log(torch.tensor(len(task.vocabs["tgt"]))).item(),
+                                        rel=0.3)  # untrained: close to uniform
+    scores = task.validate(task.model)
+    assert set(scores) == set(task.metrics)
