@@ -42,7 +42,7 @@ def test_yaml_exponent_string_reads_as_float() -> None:
     ({"inner": {"steps": "many"}}, r"inner\.steps: expected int or null, got 'many'"),
     ({"inner": {"steps": True}}, r"inner\.steps: expected int"),
     ({"flag": "yes"}, r"flag: expected bool, got 'yes'"),
-    ({"inner": {"kind": "adm"}}, r"inner\.kind: expected one of adam, sgd, got 'adm'; did you mean"),
+    ({"inner": {"kind": "adm"}}, r"inner\.kind: expected one of adam, sgd, got 'adm'; did you"),
     ({"inner": {"sizes": [1, "a"]}}, r"inner\.sizes\[1\]: expected int"),
     ({"inner": 3}, r"inner: expected a mapping, got 3"),
 ])
