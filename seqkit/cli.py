@@ -43,13 +43,15 @@ def train(recipe: str, overrides: tuple[str, ...], out: str | None, resume: bool
     """Train the model a RECIPE (YAML) describes."""
     from seqkit import api
     from seqkit.tasks import load_recipe
+    from seqkit.train import distributed
 
     out_dir = Path(out) if out else Path("runs") / Path(recipe).stem
     result = api.train(load_recipe(recipe, overrides), out_dir, resume=resume,
                        overwrite=overwrite)
-    best = "n/a" if result.best is None else f"{result.best:.4f}"
-    click.echo(f"trained {result.steps} steps; best {result.metric} {best}; "
-               f"model in {result.out_dir}")
+    if distributed.is_main():
+        best = "n/a" if result.best is None else f"{result.best:.4f}"
+        click.echo(f"trained {result.steps} steps; best {result.metric} {best}; "
+                   f"model in {result.out_dir}")
 
 
 def _decode_options(command):  # type: ignore[no-untyped-def]

@@ -23,7 +23,8 @@ class Progress:
         step 120/2400 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tok/s | 0:45 | ETA 5:10
 
 
-    ``tok/s`` counts target tokens over the updates since the previous line.
+    ``tok/s`` counts target tokens over the updates since the previous line (under torchrun,
+    rank 0's own tokens: multiply by the number of workers for the whole job).
     """
 
     def __init__(self, out_dir: Path, enabled: bool = True) -> None:
