@@ -1,8 +1,10 @@
 """Data-parallel training under ``torchrun`` (DistributedDataParallel; gloo on CPU).
 
-``torchrun --nproc-per-node 2 -m seqkit train recipes/dates.yaml`` starts one process per worker;
-each one builds the same model from the same seed, takes every ``world_size``-th batch of the
-epoch, and DDP averages the gradients. Rank 0 alone validates, logs and writes checkpoints.
+    torchrun --standalone --nproc-per-node 2 -m seqkit train recipes/dates.yaml
+
+starts one process per worker; each one builds the same model from the same seed, takes every
+``world_size``-th batch of the epoch, and DDP averages the gradients. Rank 0 alone validates,
+logs and writes checkpoints.
 Outside torchrun every function here is the identity of a single process.
 """
 

@@ -13,8 +13,8 @@ from seqkit.train.trainer import seed_everything
 
 
 def test_two_workers_stay_in_sync_and_match_the_full_batch_gradient(tmp_path) -> None:
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-               "--master-port", "29517", str(Path(__file__).parent / "ddp_toy.py"), str(tmp_path)]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node",
+               "2", str(Path(__file__).parent / "ddp_toy.py"), str(tmp_path)]  # a free port
     done = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     rank0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
