@@ -58,7 +58,8 @@ def gradient_check(
         inputs: its arguments; floating ones are checked too when ``wrt_inputs``. They are copied,
             never changed.
         params: tensors that ``f`` reads, by name, perturbed in place and restored;
-            default: ``f.named_parameters()`` when ``f`` is a module, else none.
+            default: ``f.named_parameters()`` when ``f`` is a module, else none. A module's
+            buffers (e.g. batch norm's moving averages) are restored too.
         wrt_inputs: also check the gradient with respect to floating inputs (named input0, …).
         eps: the step ε.
         seed: seed of the random output weights (see ``_objective``).
@@ -85,6 +86,8 @@ def gradient_check(
             "gradient_check: expected parameters or floating inputs to check, got none"
         )
 
+    # Each evaluation of f may update a module's buffers (batch norm's moving averages): keep them.
+    buffers = [(b, b.clone()) for b in f.buffers()] if isinstance(f, nn.Module) else []
     J = _objective(f, copies, seed)
     exact = torch.autograd.grad(J(), list(checked.values()), allow_unused=True)
     approx, dtheta = [], []
@@ -92,6 +95,8 @@ def gradient_check(
         for theta, grad in zip(checked.values(), exact, strict=True):
             approx.append(_two_sided_differences(J, theta, eps))
             dtheta.append(torch.zeros_like(theta) if grad is None else grad)
+        for buffer, saved in buffers:
+            buffer.copy_(saved)
     per_tensor = {
         name: _relative_error(a, d) for name, a, d in zip(checked, approx, dtheta, strict=True)
     }

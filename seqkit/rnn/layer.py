@@ -2,7 +2,7 @@
 
 Two paths compute the same function. The cell loop runs the cells' ``*_step`` functions one step
 at a time and is the specification; the fused path hands this module's own parameters to torch's
-kernel (``torch._VF.lstm``/``gru``/``rnn_tanh``/``rnn_relu``, what torch.nn.LSTM etc. call)
+kernel (``torch.lstm``/``gru``/``rnn_tanh``/``rnn_relu``, what torch.nn.LSTM etc. call)
 whenever the configuration has one. Tests hold the two paths equal to each other and to torch.nn.
 
 Shape symbols (docs/notation.md): B batch, T time, I input features, H hidden size,
@@ -17,7 +17,7 @@ from functools import partial
 
 import torch
 import torch.nn.functional as F
-from torch import _VF, Tensor, nn
+from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from seqkit.rnn.cells import (
@@ -340,9 +340,9 @@ def _check_dropout(dropout: float, num_layers: int) -> float:
 def _fused_kernel(cell: str, options: dict[str, object]) -> Callable[..., tuple] | None:
     """torch's kernel for this configuration, or None when it has none."""
     if cell == "rnn":
-        return _VF.rnn_tanh if options["nonlinearity"] == "tanh" else _VF.rnn_relu
+        return torch.rnn_tanh if options["nonlinearity"] == "tanh" else torch.rnn_relu
     if cell == "gru" and options["reset"] == "after":
-        return _VF.gru
+        return torch.gru
     if cell == "lstm" and not options["peepholes"]:
-        return _VF.lstm
+        return torch.lstm
     return None

@@ -51,9 +51,11 @@ def test_batch_norm_in_training_mode_passes(shape):
     with torch.no_grad():
         bn.gamma.copy_(_randn(3, seed=3) + 1)
         bn.beta.copy_(_randn(3, seed=4))
+    moving = [b.clone() for b in bn.buffers()]
     result = gradient_check(bn, _randn(*shape) * 2 + 1)
     assert set(result.per_tensor) == {"gamma", "beta", "input0"}
     assert result.relative_error < TOLERANCE, result
+    assert all(torch.equal(b, m) for b, m in zip(bn.buffers(), moving, strict=True))  # untouched
 
 
 def test_label_smoothed_sequence_loss_passes():

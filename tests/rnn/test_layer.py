@@ -21,6 +21,8 @@ FUSABLE = {
     "gru": ("gru", {}),
     "lstm": ("lstm", {}),
     "lstm-no-bias": ("lstm", {"bias": False}),
+    "gru-no-bias": ("gru", {"bias": False}),
+    "rnn-no-bias": ("rnn", {"bias": False}),
 }
 # every configuration
 CONFIGS = FUSABLE | {
@@ -75,12 +77,12 @@ def _assert_same(ours, theirs, atol: float = TOLERANCE) -> None:
         torch.testing.assert_close(grads[name], ref_grads[name], atol=atol, rtol=0, msg=name)
 
 
-def _pair(name: str, fused: bool) -> tuple[RNN, nn.Module]:
-    """seqkit's 2-layer BRNN on either path, with the weights of torch.nn's twin."""
+def _pair(name: str, fused: bool, bidirectional: bool = True) -> tuple[RNN, nn.Module]:
+    """seqkit's 2-layer (B)RNN on either path, with the weights of torch.nn's twin."""
     cell, options = FUSABLE[name]
     torch.manual_seed(0)
-    theirs = TORCH_LAYERS[cell](I, H, L, batch_first=True, bidirectional=True, **options)
-    ours = RNN(cell, I, H, L, bidirectional=True, fused=fused, **options)
+    theirs = TORCH_LAYERS[cell](I, H, L, batch_first=True, bidirectional=bidirectional, **options)
+    ours = RNN(cell, I, H, L, bidirectional=bidirectional, fused=fused, **options)
     ours.load_state_dict(theirs.state_dict())  # strict: the very same names and shapes
     return ours, theirs
 
@@ -96,6 +98,30 @@ def test_two_layer_brnn_matches_torch(name, fused, lengths, initial):
     x = _randn(B, T, I, seed=1)
     expected = _run(lambda m, x, s: _torch_forward(m, x, lengths, s), theirs, x, state)
     _assert_same(_run(lambda m, x, s: m(x, lengths, s), ours, x, state), expected)
+
+
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "variable-lengths"])
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "loop"])
+@pytest.mark.parametrize("name", FUSABLE)
+def test_two_layer_unidirectional_matches_torch(name, fused, lengths):
+    ours, theirs = _pair(name, fused, bidirectional=False)
+    x = _randn(B, T, I, seed=1)
+    expected = _run(lambda m, x, s: _torch_forward(m, x, lengths, s), theirs, x, None)
+    _assert_same(_run(lambda m, x, s: m(x, lengths, s), ours, x, None), expected)
+
+
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "variable-lengths"])
+@pytest.mark.parametrize("name", FUSABLE)
+def test_fused_path_runs_torchs_kernel_and_the_loop_does_not(name, lengths, monkeypatch):
+    layer, _ = _pair(name, fused=True)
+    calls = []
+    kernel = layer._kernel
+    monkeypatch.setattr(layer, "_kernel", lambda *args: calls.append(1) or kernel(*args))
+    layer(_randn(B, T, I, seed=1), lengths)
+    assert calls == [1]
+    layer.fused = False
+    layer(_randn(B, T, I, seed=1), lengths)
+    assert calls == [1]
 
 
 @pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "variable-lengths"])
