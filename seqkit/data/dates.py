@@ -151,13 +151,20 @@ def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] = SIZES) 
     """Write ``{train,valid,test}.{src,tgt}`` into ``directory``, one example a line.
 
     Each file is written atomically and the marker ``.done`` last, recording the seed and sizes.
-    A directory with the marker and all six files is left as it is, whatever seed or sizes it was
-    made with: a run never changes the data under another. Without the marker, the six files are
+    A directory with the marker and all six files is left as it is; if it was made with another
+    seed or sizes, that is a :class:`DataError` (a run never changes the data under another, nor
+    silently trains on data it did not ask for). Without the marker, the six files are
     (re)written; the output is a function of (seed, sizes), so concurrent callers write the same.
     """
     directory = Path(directory)
     files = [directory / f"{split}.{side}" for split in SPLITS for side in ("src", "tgt")]
+    settings = {"generator": "seqkit.data.dates", "seed": seed, "sizes": list(sizes)}
     if (directory / MARKER).exists() and all(f.exists() for f in files):
+        made = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        if made != settings:
+            raise DataError(f"{directory}: holds dates made with seed {made.get('seed')} and "
+                            f"sizes {made.get('sizes')}, not seed {seed} and sizes {list(sizes)};"
+                            " use another data.dir or remove that one")
         return
     values = split_dates(seed, sizes)
     directory.mkdir(parents=True, exist_ok=True)
@@ -165,5 +172,4 @@ def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] = SIZES) 
         examples = generate(n, seed=f"dates/{seed}/{split}", dates=values[split])
         write_lines(directory / f"{split}.src", (e.source for e in examples))
         write_lines(directory / f"{split}.tgt", (e.target for e in examples))
-    settings = {"generator": "seqkit.data.dates", "seed": seed, "sizes": list(sizes)}
     write_text_atomic(directory / MARKER, json.dumps(settings) + "\n")

@@ -176,7 +176,7 @@ def greedy(
     T, S = ended.tolist(), src_lengths.tolist()
     return [
         Hypothesis(y_hat[b, : T[b] - 1].tolist(), scores[b], float(total[b]),
-                   alpha[b, : T[b], : S[b]])
+                   alpha[b, : T[b], : S[b]].clone())  # its own tensor, not a view of the batch's
         for b in range(B)
     ]
 

@@ -173,7 +173,10 @@ def test_prepare_runs_once_and_completes_an_interrupted_run(tmp_path, monkeypatc
         raise AssertionError("prepare regenerated complete data")
 
     monkeypatch.setattr(dates, "generate", fail)
-    prepare(tmp_path, seed=3, sizes=(30, 5, 5))  # complete: kept, whatever the seed
+    prepare(tmp_path, seed=2, sizes=(30, 5, 5))  # complete: kept
+    with pytest.raises(DataError, match=r"made with seed 2 and sizes \[30, 5, 5\], not seed 3"):
+        prepare(tmp_path, seed=3, sizes=(30, 5, 5))  # never silently another seed's data
+    assert (tmp_path / "train.src").read_bytes() == before
     (tmp_path / ".done").unlink()
     with pytest.raises(AssertionError, match="regenerated"):
         prepare(tmp_path, seed=2, sizes=(30, 5, 5))
