@@ -167,3 +167,20 @@ def test_truncated_checkpoint_is_one_line_error(trained, tmp_path) -> None:
     assert_one_line_error(run("translate", str(tmp_path / "cut.pt"), input="abc\n"),
                           "cut.pt", "truncated or corrupt")
     assert_one_line_error(run("evaluate", str(tmp_path / "none")), "none")
+
+
+def test_resume_refuses_a_changed_model_but_extends_training(tmp_path) -> None:
+    write_data(tmp_path / "data", sizes=(30, 3, 3))
+    write_recipe(tmp_path / "r.yaml", tmp_path / "data", valid_every=5)
+    out = str(tmp_path / "run")
+    assert run("train", str(tmp_path / "r.yaml"), "--out", out,
+               "--set", "train.max_steps=5").exit_code == 0
+    last = (tmp_path / "run" / "last.pt").read_bytes()
+    assert_one_line_error(run("train", str(tmp_path / "r.yaml"), "--out", out, "--resume",
+                              "--set", "model.hidden_size=16", "--set", "train.lr=0.5"),
+                          "cannot resume with a changed recipe", "model.hidden_size (24 → 16)",
+                          "train.lr (0.01 → 0.5)")
+    assert (tmp_path / "run" / "last.pt").read_bytes() == last  # nothing touched
+    assert run("train", str(tmp_path / "r.yaml"), "--out", out, "--resume",
+               "--set", "train.max_steps=7").exit_code == 0
+    assert yaml.safe_load((tmp_path / "run" / "recipe.yaml").read_text())["train"]["max_steps"] == 7

@@ -139,7 +139,7 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         if resume_from is not None:
             self._restore(resume_from)
-        elif distributed.is_main():
+        if distributed.is_main():
             write_yaml(self.out_dir / "recipe.yaml", self.recipe)
         self.progress.open(fresh=resume_from is None)
         try:
