@@ -100,6 +100,12 @@ def _convert_scalar(tp: Any, value: Any, where: str) -> Any:
     return float(value) if tp is float else value
 
 
+def require(condition: bool, key: str, expected: str, got: Any) -> None:
+    """For a dataclass's ``__post_init__``: ``key: expected …, got …`` unless ``condition``."""
+    if not condition:
+        raise ConfigError(f"{key}: expected {expected}, got {got!r}")
+
+
 def from_dict(cls: type[C], data: Any, where: str = "") -> C:
     """Build the dataclass ``cls`` from plain data, rejecting unknown keys and wrong types.
 

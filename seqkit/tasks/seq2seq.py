@@ -14,8 +14,10 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import torch
 from torch import nn
 
+from seqkit.config import require
 from seqkit.core.losses import sequence_cross_entropy
 from seqkit.data import (
+    DataError,
     Vocabulary,
     pad,
     prepare,
@@ -52,6 +54,10 @@ class TextDataConfig:
     max_tokens: int = 4096  # batch budget: sentences × longest padded length
     max_length: int = 200  # training pairs with a longer side (in tokens) are left out
 
+    def __post_init__(self) -> None:
+        for key in ("vocab_size", "min_freq", "max_tokens", "max_length"):
+            require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
+
     def path(self, split: str, side: str) -> Path:
         return Path(self.dir) / f"{split}.{getattr(self, side)}"
 
@@ -63,6 +69,10 @@ class Seq2SeqRecipe(Recipe):
     data: TextDataConfig = field(default_factory=TextDataConfig)
     model: Seq2SeqConfig = field(default_factory=Seq2SeqConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+    def __post_init__(self) -> None:
+        require(0 <= self.label_smoothing < 1, "label_smoothing", "0 ≤ ε < 1",
+                self.label_smoothing)
 
 
 class Example(NamedTuple):
@@ -129,7 +139,11 @@ class Seq2SeqTask:
                     for x, y in pairs]
         if split != "train":
             return examples
-        return [e for e in examples if max(len(e.src), len(e.tgt) - 2) <= data.max_length]
+        kept = [e for e in examples if max(len(e.src), len(e.tgt) - 2) <= data.max_length]
+        if not kept:
+            raise DataError(f"{data.path(split, 'src')}: no training pair of at most "
+                            f"data.max_length={data.max_length} tokens")
+        return kept
 
     @cached_property
     def train_examples(self) -> list[Example]:
@@ -163,8 +177,9 @@ class Seq2SeqTask:
     def validate(self, model: nn.Module) -> dict[str, float]:
         examples = self.valid_examples
         total, tokens = 0.0, 0
-        for start in range(0, len(examples), 256):
-            loss, n = self.loss(model, examples[start:start + 256])
+        size = self.recipe.decode.batch_size
+        for start in range(0, len(examples), size):
+            loss, n = self.loss(model, examples[start:start + size])
             total, tokens = total + loss.item() * n, tokens + n
         result = self.evaluate("valid", beam=1, n_best=1)
         return {"bleu": result.bleu.score, "exact_match": result.exact_match,

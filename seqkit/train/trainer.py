@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqkit.config import to_dict, write_yaml
+from seqkit.config import require, to_dict, write_yaml
 from seqkit.core.optim import make_optimizer
-from seqkit.core.schedules import make_schedule
+from seqkit.core.schedules import make_schedule, schedule
 from seqkit.errors import ConfigError
 from seqkit.train import distributed
 from seqkit.train.checkpoint import BEST, LAST, save_checkpoint
@@ -46,6 +46,29 @@ class TrainConfig:
     metric: str | None = None  # validation metric that picks best.pt; None: the task's default
     patience: int | None = None  # stop after this many validations without improvement
     log_every: int = 50  # updates between progress lines
+
+    def __post_init__(self) -> None:
+        require(self.lr > 0, "train.lr", "> 0", self.lr)
+        require(self.weight_decay >= 0, "train.weight_decay", "≥ 0", self.weight_decay)
+        require(self.epochs >= 1, "train.epochs", "≥ 1", self.epochs)
+        for key in ("max_steps", "patience"):
+            value = getattr(self, key)
+            require(value is None or value >= 1, f"train.{key}", "≥ 1 or null", value)
+        for key, low in (("warmup_steps", 0), ("valid_every", 0), ("log_every", 1)):
+            require(getattr(self, key) >= low, f"train.{key}", f"≥ {low}", getattr(self, key))
+        require(self.clip_norm is None or self.clip_norm > 0, "train.clip_norm", "> 0 or null",
+                self.clip_norm)
+        probe = [torch.zeros(1, requires_grad=True)]  # names and options checked by their owners
+        for key, build in (
+            ("optimizer", lambda: make_optimizer(self.optimizer, probe, lr=self.lr,
+                                                 **self.optimizer_options)),
+            ("schedule", lambda: schedule(self.schedule, warmup_steps=self.warmup_steps,
+                                          **self.schedule_options)),
+        ):
+            try:
+                build()
+            except (TypeError, ValueError) as error:
+                raise ConfigError(f"train.{key}: {error}") from None
 
 
 class TrainTask(Protocol):
@@ -119,15 +142,11 @@ class Trainer:
             raise ConfigError(f"train.metric: unknown metric '{self.metric}' for this task; "
                               f"expected one of {', '.join(task.metrics)}")
         self.model = distributed.wrap(task.model)
-        try:
-            self.optimizer = make_optimizer(config.optimizer, task.model.parameters(),
-                                            lr=config.lr, weight_decay=config.weight_decay,
-                                            **config.optimizer_options)
-            self.scheduler = make_schedule(config.schedule, self.optimizer,
-                                           warmup_steps=config.warmup_steps,
-                                           **config.schedule_options)
-        except (TypeError, ValueError) as error:
-            raise ConfigError(f"train: {error}") from None
+        self.optimizer = make_optimizer(config.optimizer, task.model.parameters(), lr=config.lr,
+                                        weight_decay=config.weight_decay,
+                                        **config.optimizer_options)
+        self.scheduler = make_schedule(config.schedule, self.optimizer,
+                                       warmup_steps=config.warmup_steps, **config.schedule_options)
         self.position = Position()
         self.progress = Progress(self.out_dir, enabled=distributed.is_main())
 
@@ -152,8 +171,6 @@ class Trainer:
             self.progress.note(f"interrupted: saved {self.out_dir / LAST}; continue with --resume")
             raise
         self._save(LAST)
-        if not (self.out_dir / BEST).exists():
-            self._save(BEST)
         self.progress.close()
         return TrainResult(self.position.step, self.position.best, self.metric, self.out_dir)
 

@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from seqkit.config import from_dict
+from seqkit.data import DataError
+from seqkit.errors import ConfigError
 from seqkit.tasks.seq2seq import Seq2SeqRecipe, Seq2SeqTask
 
 SOURCES = ["the cat sat", "a dog ran far", "the dog sat", "a cat ran", "cats and dogs sat down"]
@@ -64,3 +66,20 @@ def test_loss_counts_target_tokens_and_validation_has_every_metric(data_dir) -> 
                                         rel=0.3)  # untrained: close to uniform
     scores = task.validate(task.model)
     assert set(scores) == set(task.metrics)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"label_smoothing": 1.5}, r"label_smoothing: expected 0 ≤ ε < 1, got 1\.5"),
+    ({"data": {"max_tokens": 0}}, r"data\.max_tokens: expected ≥ 1, got 0"),
+    ({"data": {"min_freq": 0}}, r"data\.min_freq: expected ≥ 1, got 0"),
+])
+def test_settings_out_of_range_name_their_key(changes: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_dict(Seq2SeqRecipe, changes)
+
+
+def test_no_training_pair_within_max_length_is_an_error(data_dir) -> None:
+    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+    task.recipe.data.max_length = 1
+    with pytest.raises(DataError, match=r"train\.src: no training pair of at most"):
+        task.batches(0)

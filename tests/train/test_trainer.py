@@ -90,13 +90,26 @@ def test_epochs_limit_validates_each_epoch(tmp_path) -> None:
     assert [r["step"] for r in _log(tmp_path) if "valid" in r] == [7, 14]
 
 
-def test_unknown_metric_optimizer_or_schedule_is_rejected(tmp_path) -> None:
+def test_unknown_metric_is_rejected(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"train\.metric: unknown metric 'bleu'.*mse, neg_mse"):
         Trainer(ToyTask(), config(metric="bleu"), tmp_path, {})
-    with pytest.raises(ConfigError, match=r"train: optimizer: unknown optimizer 'adm'"):
-        Trainer(ToyTask(), config(optimizer="adm"), tmp_path, {})
-    with pytest.raises(ConfigError, match=r"train: schedule: 'exponential' takes parameters"):
-        Trainer(ToyTask(), config(schedule_options={"rate": 0.5}), tmp_path, {})
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"optimizer": "adm"}, r"train\.optimizer: optimizer: unknown optimizer 'adm'"),
+    ({"optimizer_options": {"bogus": 1.0}}, r"train\.optimizer: .*bogus"),
+    ({"schedule_options": {"rate": 0.5}}, r"train\.schedule: schedule: 'exponential' takes"),
+    ({"schedule": "cosine"}, r"train\.schedule: schedule: unknown schedule 'cosine'"),
+    ({"lr": 0.0}, r"train\.lr: expected > 0, got 0\.0"),
+    ({"epochs": 0}, r"train\.epochs: expected ≥ 1, got 0"),
+    ({"max_steps": -5}, r"train\.max_steps: expected ≥ 1 or null, got -5"),
+    ({"patience": 0}, r"train\.patience: expected ≥ 1 or null, got 0"),
+    ({"log_every": 0}, r"train\.log_every: expected ≥ 1, got 0"),
+    ({"clip_norm": 0.0}, r"train\.clip_norm: expected > 0 or null, got 0\.0"),
+])
+def test_settings_out_of_range_name_their_key(changes: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(**changes)
 
 
 def test_diverging_loss_stops_with_a_clear_error(tmp_path) -> None:
