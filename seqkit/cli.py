@@ -6,7 +6,6 @@ exit with status 1; click's own usage errors exit with status 2.
 
 import sys
 from pathlib import Path
-from typing import TextIO
 
 import click
 
@@ -69,26 +68,29 @@ def _decode_options(command):  # type: ignore[no-untyped-def]
 
 @main.command()
 @click.argument("model", type=click.Path())
-@click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("input", default="-")
 @_decode_options
-@click.option("--n-best", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Print N hypotheses per line as 'LINE ||| TEXT ||| SCORE'.")
+@click.option("--n-best", type=click.IntRange(min=1),
+              help="Print N hypotheses per line as 'LINE ||| TEXT ||| SCORE' (LINE from 0).")
 @click.option("--plot-attention", type=click.Path(file_okay=False),
               help="Write an attention heatmap PNG per line into this directory.")
-def translate(model: str, input: TextIO, n_best: int,
+def translate(model: str, input: str, n_best: int | None,
               plot_attention: str | None, **decode: object) -> None:
-    """Translate INPUT (a file, or stdin) line by line with MODEL (run directory or checkpoint)."""
+    """Translate INPUT (a file, or - for stdin) line by line with MODEL (run directory or
+    checkpoint); an empty line gives an empty line."""
     from seqkit import api
+    from seqkit.data import read_lines
 
+    lines = read_lines(input)
     task = api.load(model)
-    lines = [line.rstrip("\r\n") for line in input]
     results = task.search(lines, n_best=n_best, **decode)
+    n_best = task.decode_config(n_best=n_best, **decode).n_best
     for number, nbest in enumerate(results):
         if n_best == 1:
             click.echo(task.detokenize(nbest[0].tokens) if nbest else "")
-        for hypothesis in nbest if n_best > 1 else []:
-            click.echo(f"{number} ||| {task.detokenize(hypothesis.tokens)} ||| "
-                       f"{hypothesis.score:.6f}")
+        else:
+            for text, score in [(task.detokenize(h.tokens), h.score) for h in nbest] or [("", 0)]:
+                click.echo(f"{number} ||| {text} ||| {score:.6f}")
     if plot_attention:
         written = task.plot_attention(lines, results, Path(plot_attention))
         click.echo(f"wrote {written} attention maps to {plot_attention}", err=True)

@@ -184,3 +184,18 @@ def test_resume_refuses_a_changed_model_but_extends_training(tmp_path) -> None:
     assert run("train", str(tmp_path / "r.yaml"), "--out", out, "--resume",
                "--set", "train.max_steps=7").exit_code == 0
     assert yaml.safe_load((tmp_path / "run" / "recipe.yaml").read_text())["train"]["max_steps"] == 7
+
+
+def test_translate_input_errors_and_line_semantics(trained, tmp_path) -> None:
+    _, run_dir = trained
+    (tmp_path / "cr.txt").write_bytes(b"abc\rbad\nface\n")  # a lone \r ends no line (wc -l: 2)
+    assert len(run("translate", str(run_dir), str(tmp_path / "cr.txt")).stdout.splitlines()) == 2
+    assert_one_line_error(run("translate", str(run_dir), str(tmp_path / "none.txt")),
+                          "none.txt", "no such file")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
+    assert_one_line_error(run("translate", str(run_dir), str(tmp_path / "latin1.txt")),
+                          "latin1.txt, line 1: not UTF-8")
+    rows = run("translate", str(run_dir), "--n-best", "2", input="abc\n\n").stdout.splitlines()
+    assert rows[-1] == "1 |||  ||| 0.000000"  # an empty line still has its row
+    with pytest.raises(TypeError, match="expected a sequence of lines, got one str"):
+        seqkit.load(run_dir).translate("abc")

@@ -5,6 +5,7 @@ lines. Other Unicode line boundaries (form feed, U+2028, ...) stay inside their 
 them, as :meth:`str.splitlines` does, would shift every later pair out of alignment.
 """
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from seqkit.files import atomic_path
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """The lines of the UTF-8 file at ``path``, each without its trailing newline.
+    """The lines of the UTF-8 file at ``path`` (``-``: standard input), each without its
+    trailing newline. Lines end at "\n" only (a "\r" before it is dropped), as ``wc -l`` counts.
 
     A missing or undecodable file raises :class:`DataError` naming the file (and the line).
     """
     try:
-        data = Path(path).read_bytes()
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except OSError as error:

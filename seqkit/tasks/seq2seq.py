@@ -192,6 +192,9 @@ class Seq2SeqTask:
 
     def search(self, lines: Sequence[str], **overrides: Any) -> list[list[Hypothesis]]:
         """n-best hypotheses for each line (an empty line gets none), batched by length."""
+        if isinstance(lines, str):
+            raise TypeError("Seq2SeqTask: expected a sequence of lines, got one str; "
+                            "wrap it in a list")
         config = self.decode_config(**overrides)
         sources = [self.encode_source(line) for line in lines]
         results: list[list[Hypothesis]] = [[] for _ in lines]
