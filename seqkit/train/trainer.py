@@ -9,7 +9,10 @@ see :meth:`TrainTask.batches`), so N steps + resume N steps equals 2N steps unin
 """
 
 import random
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
@@ -130,6 +133,27 @@ def _set_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), *rest))
 
 
+@contextmanager
+def _deferred_sigint() -> Iterator[Callable[[], bool]]:
+    """While active, a first Ctrl-C only raises a flag, which the loop reads between updates (so
+    no checkpoint holds a half-applied update); a second one interrupts at once."""
+    hits: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        hits.append(signum)
+        if len(hits) > 1:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach main only
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(hits)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Trainer:
     """Optimises ``task.model`` on ``task.batches`` under ``config``, writing to ``out_dir``."""
 
@@ -148,6 +172,7 @@ class Trainer:
         self.scheduler = make_schedule(config.schedule, self.optimizer,
                                        warmup_steps=config.warmup_steps, **config.schedule_options)
         self.position = Position()
+        self._interrupted: Callable[[], bool] = lambda: False
         self.progress = Progress(self.out_dir, enabled=distributed.is_main())
 
     def fit(self, resume_from: dict[str, Any] | None = None) -> TrainResult:
@@ -161,15 +186,19 @@ class Trainer:
         if distributed.is_main():
             write_yaml(self.out_dir / "recipe.yaml", self.recipe)
         self.progress.open(fresh=resume_from is None)
-        try:
-            while not self._finished():
-                self._run_epoch()
-            if self.position.validated_step != self.position.step:
-                self._validate()
-        except KeyboardInterrupt:
-            self._save(LAST)
-            self.progress.note(f"interrupted: saved {self.out_dir / LAST}; continue with --resume")
-            raise
+        with _deferred_sigint() as self._interrupted:
+            try:
+                while not self._finished():
+                    self._run_epoch()
+                if self._interrupted():
+                    raise KeyboardInterrupt
+                if self.position.validated_step != self.position.step:
+                    self._validate()
+            except KeyboardInterrupt:
+                self._save(LAST)
+                self.progress.note(f"interrupted: saved {self.out_dir / LAST}; "
+                                   "continue with --resume")
+                raise
         self._save(LAST)
         self.progress.close()
         return TrainResult(self.position.step, self.position.best, self.metric, self.out_dir)
@@ -178,7 +207,7 @@ class Trainer:
         p, c = self.position, self.config
         out_of_steps = c.max_steps is not None and p.step >= c.max_steps
         patience_lost = c.patience is not None and p.stale >= c.patience
-        return p.epoch >= c.epochs or out_of_steps or patience_lost
+        return p.epoch >= c.epochs or out_of_steps or patience_lost or self._interrupted()
 
     def _total_steps(self, per_epoch: int) -> int:
         total = self.config.epochs * per_epoch
@@ -220,12 +249,13 @@ class Trainer:
 
     def _validate(self) -> None:
         p = self.position
-        p.validated_step = p.step
         scores: dict[str, float] = {}
         if distributed.is_main():
             self.task.model.eval()
             with torch.no_grad():
                 scores = self.task.validate(self.task.model)
+        p.validated_step = p.step  # only now: a validation cut short is run again on resume
+        if distributed.is_main():
             value = scores[self.metric]
             better = p.best is None or (value > p.best if self.task.metrics[self.metric]
                                         else value < p.best)

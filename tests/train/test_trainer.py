@@ -58,6 +58,15 @@ def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path) -> None:
     assert_same_training_state(resumed, whole)
 
 
+def test_ctrl_c_finishes_the_update_then_saves_and_resumes_exactly(tmp_path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "cut", config(max_steps=12), sigint_at=6)
+    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == 6
+    resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
+    whole = fit(tmp_path / "whole", config(max_steps=12))
+    assert_same_training_state(resumed, whole)
+
+
 def test_run_directory_contents(tmp_path) -> None:
     trainer = fit(tmp_path, config(max_steps=9, metric="neg_mse"))
     for name in ("best.pt", "last.pt", "recipe.yaml", "log.jsonl", "curves.png"):

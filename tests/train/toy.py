@@ -1,5 +1,7 @@
 """A toy task for the trainer's tests: nothing in it is a sequence model."""
 
+import os
+import signal
 from typing import ClassVar
 
 import torch
@@ -12,12 +14,13 @@ class ToyTask:
     metrics: ClassVar = {"mse": False, "neg_mse": True}
 
     def __init__(self, flat_validation: bool = False, interrupt_at: int | None = None,
-                 dropout: float = 0.3) -> None:
+                 dropout: float = 0.3, sigint_at: int | None = None) -> None:
         g = torch.Generator().manual_seed(0)
         self.x = torch.randn(40, 3, generator=g)
         self.y = self.x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(40, generator=g)
         self.model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Dropout(dropout), nn.Linear(8, 1))
         self.flat_validation, self.interrupt_at, self.calls = flat_validation, interrupt_at, 0
+        self.sigint_at = sigint_at
 
     def batches(self, epoch: int) -> list[torch.Tensor]:
         order = torch.randperm(40, generator=torch.Generator().manual_seed(epoch))
@@ -27,6 +30,8 @@ class ToyTask:
         self.calls += model.training  # training updates only, not validation
         if self.calls == self.interrupt_at:
             raise KeyboardInterrupt
+        if self.calls == self.sigint_at:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of an update
         prediction = model(self.x[batch]).squeeze(-1)
         return ((prediction - self.y[batch]) ** 2).mean(), len(batch)
 
