@@ -108,6 +108,9 @@ def evaluate(model: str, split: str, error_analysis: bool, **decode: object) -> 
 
     task = api.load(model)
     result = task.evaluate(split, **decode)
+    config = task.decode_config(**decode)
+    click.echo(f"{model} on {split}: beam={config.beam} alpha={config.alpha} "
+               f"length_penalty={config.length_penalty} ({len(result.references)} sentences)")
     click.echo(result.bleu.format())
     matches = round(result.exact_match * len(result.references))
     click.echo(f"exact match = {100 * result.exact_match:.2f}% "

@@ -90,13 +90,29 @@ def test_translate_n_best_and_attention_plots(trained, tmp_path) -> None:
     assert (tmp_path / "maps" / pngs[0]).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_evaluate_prints_bleu_signature_and_exact_match(trained) -> None:
+def test_evaluate_prints_settings_bleu_signature_and_exact_match(trained) -> None:
     _, run_dir = trained
     result = run("evaluate", str(run_dir), "--beam", "2")
     assert result.exit_code == 0, result.output
-    first, second = result.stdout.splitlines()[:2]
-    assert first.startswith("BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
-    assert second.startswith("exact match = ")
+    settings, bleu, exact = result.stdout.splitlines()[:3]
+    assert settings == f"{run_dir} on test: beam=2 alpha=0.7 length_penalty=notes (20 sentences)"
+    assert bleu.startswith("BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
+    assert exact.startswith("exact match = ")
+
+
+def test_evaluate_options_and_error_analysis(trained) -> None:
+    _, run_dir = trained
+    result = run("evaluate", str(run_dir), "--split", "valid", "--beam", "3", "--alpha", "1.0",
+                 "--length-penalty", "gnmt", "--batch-size", "4", "--error-analysis")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{run_dir} on valid: beam=3 alpha=1.0 length_penalty=gnmt (20 sentences)"
+    assert lines[-1].startswith("error analysis: ") and "lp=gnmt, alpha=1]" in lines[-1]
+    # batching does not change the outputs
+    same = run("evaluate", str(run_dir), "--split", "valid", "--beam", "3", "--alpha", "1.0",
+               "--length-penalty", "gnmt", "--batch-size", "64")
+    assert same.stdout.splitlines()[1:3] == lines[1:3]
+    assert_one_line_error(run("evaluate", str(run_dir), "--split", "dev"), "dev.src")
 
 
 def test_python_api_translates(trained) -> None:
@@ -153,11 +169,17 @@ def test_missing_data_file_is_one_line_error(tmp_path) -> None:
     assert not (tmp_path / "run").exists()
 
 
-def test_existing_run_is_not_overwritten(trained, tmp_path) -> None:
+def test_existing_run_is_not_overwritten_unless_asked(trained, tmp_path) -> None:
     recipe, run_dir = trained
     before = (run_dir / "best.pt").read_bytes()
     assert_one_line_error(run("train", str(recipe), "--out", str(run_dir)), "--resume")
     assert (run_dir / "best.pt").read_bytes() == before
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "last.pt").write_bytes((run_dir / "last.pt").read_bytes())
+    assert run("train", str(recipe), "--out", str(copy), "--overwrite",
+               "--set", "train.max_steps=2").exit_code == 0
+    assert torch.load(copy / "last.pt", weights_only=True)["progress"]["step"] == 2
 
 
 def test_truncated_checkpoint_is_one_line_error(trained, tmp_path) -> None:
