@@ -54,19 +54,19 @@ class Seq2SeqConfig:
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ConfigError(
-                f"Seq2SeqConfig: unknown cell {self.cell!r}; expected one of {', '.join(CELLS)}"
+                f"model.cell: unknown {self.cell!r}; expected one of {', '.join(CELLS)}"
             )
         if self.attention not in ATTENTIONS:
             raise ConfigError(
-                f"Seq2SeqConfig: unknown attention {self.attention!r}; "
+                f"model.attention: unknown {self.attention!r}; "
                 f"expected one of {', '.join(ATTENTIONS)}"
             )
         for name in ("embedding_dim", "hidden_size", "encoder_layers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"Seq2SeqConfig: expected {name} > 0, got {value!r}")
+                raise ConfigError(f"model.{name}: expected > 0, got {value!r}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Seq2SeqConfig: expected dropout in [0, 1), got {self.dropout}")
+            raise ConfigError(f"model.dropout: expected in [0, 1), got {self.dropout}")
 
 
 class Encoded(NamedTuple):

@@ -49,21 +49,21 @@ class DecodeConfig:
     def __post_init__(self) -> None:
         if self.length_penalty not in LENGTH_PENALTIES:
             raise ConfigError(
-                f"DecodeConfig: unknown length_penalty {self.length_penalty!r}; "
+                f"decode.length_penalty: unknown {self.length_penalty!r}; "
                 f"expected one of {', '.join(LENGTH_PENALTIES)}"
             )
         minimum = {"beam": 1, "n_best": 1, "max_extra": 1, "batch_size": 1}
         for name, low in minimum.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"DecodeConfig: expected {name} ≥ {low}, got {value!r}")
+                raise ConfigError(f"decode.{name}: expected ≥ {low}, got {value!r}")
         if self.n_best > self.beam:
             raise ConfigError(
-                f"DecodeConfig: expected n_best ≤ beam, got n_best={self.n_best}, beam={self.beam}"
+                f"decode.n_best: expected ≤ beam, got n_best={self.n_best}, beam={self.beam}"
             )
         for name in ("alpha", "max_ratio"):
             if not getattr(self, name) >= 0:
-                raise ConfigError(f"DecodeConfig: expected {name} ≥ 0, got {getattr(self, name)}")
+                raise ConfigError(f"decode.{name}: expected ≥ 0, got {getattr(self, name)}")
 
 
 class Decoder(Protocol):

@@ -123,15 +123,15 @@ def test_learns_to_reverse() -> None:
 
 
 def test_config_errors() -> None:
-    with pytest.raises(ConfigError, match="Seq2SeqConfig: unknown cell 'cnn'; expected one of "
+    with pytest.raises(ConfigError, match=r"model\.cell: unknown 'cnn'; expected one of "
                                           "gru, lstm, rnn"):
         Seq2SeqConfig(cell="cnn")
-    with pytest.raises(ValueError, match="Seq2SeqConfig: unknown attention 'luong'; expected one "
+    with pytest.raises(ValueError, match=r"model\.attention: unknown 'luong'; expected one "
                                          "of bahdanau, dot, general"):
         Seq2SeqConfig(attention="luong")
-    with pytest.raises(ValueError, match="Seq2SeqConfig: expected hidden_size > 0, got 0"):
+    with pytest.raises(ValueError, match=r"model\.hidden_size: expected > 0, got 0"):
         Seq2SeqConfig(hidden_size=0)
-    with pytest.raises(ValueError, match=r"Seq2SeqConfig: expected dropout in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"model\.dropout: expected in \[0, 1\), got 1.0"):
         Seq2SeqConfig(dropout=1.0)
     with pytest.raises(ValueError, match=r"Seq2Seq: expected eos_id in \[0, 6\), got 6"):
         Seq2Seq(Seq2SeqConfig(), 9, 6, eos_id=6)

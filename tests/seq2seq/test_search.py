@@ -186,15 +186,15 @@ def test_errors(toy_model) -> None:
     with pytest.raises(ValueError, match="length_penalty: unknown kind 'wu'; expected one of "
                                          "notes, gnmt"):
         length_penalty(torch.tensor(3), 1.0, "wu")
-    with pytest.raises(ConfigError, match="DecodeConfig: unknown length_penalty 'wu'; expected "
+    with pytest.raises(ConfigError, match=r"decode\.length_penalty: unknown 'wu'; expected "
                                           "one of notes, gnmt"):
         DecodeConfig(length_penalty="wu")
-    with pytest.raises(ValueError, match="DecodeConfig: expected beam ≥ 1, got 0"):
+    with pytest.raises(ValueError, match=r"decode\.beam: expected ≥ 1, got 0"):
         DecodeConfig(beam=0)
-    with pytest.raises(ValueError, match="DecodeConfig: expected n_best ≤ beam, got n_best=3, "
+    with pytest.raises(ValueError, match=r"decode\.n_best: expected ≤ beam, got n_best=3, "
                                          "beam=2"):
         DecodeConfig(beam=2, n_best=3)
-    with pytest.raises(ValueError, match=r"DecodeConfig: expected alpha ≥ 0, got -0\.5"):
+    with pytest.raises(ValueError, match=r"decode\.alpha: expected ≥ 0, got -0\.5"):
         DecodeConfig(alpha=-0.5)
     with pytest.raises(ValueError, match=r"score: expected tgt of shape \(3, T\), got \(4,\)"):
         score(toy_model(), SRC, LENGTHS, torch.tensor([4, 5, 3, 0]))
