@@ -49,19 +49,14 @@ def test_resume_continues_exactly(tmp_path) -> None:
     assert_same_training_state(resumed, whole)
 
 
-def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path) -> None:
+@pytest.mark.parametrize(("interruption", "saved_step"), [
+    ({"interrupt_at": 9}, 8),  # KeyboardInterrupt raised inside update 9: its update never ran
+    ({"sigint_at": 6}, 6),  # Ctrl-C during update 6: the update finishes, then training stops
+])
+def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path, interruption, saved_step):
     with pytest.raises(KeyboardInterrupt):
-        fit(tmp_path / "cut", config(max_steps=12), interrupt_at=9)
-    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == 8
-    resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
-    whole = fit(tmp_path / "whole", config(max_steps=12))
-    assert_same_training_state(resumed, whole)
-
-
-def test_ctrl_c_finishes_the_update_then_saves_and_resumes_exactly(tmp_path) -> None:
-    with pytest.raises(KeyboardInterrupt):
-        fit(tmp_path / "cut", config(max_steps=12), sigint_at=6)
-    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == 6
+        fit(tmp_path / "cut", config(max_steps=12), **interruption)
+    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == saved_step
     resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
     whole = fit(tmp_path / "whole", config(max_steps=12))
     assert_same_training_state(resumed, whole)
