@@ -187,7 +187,7 @@ def test_truncated_checkpoint_is_one_line_error(trained, tmp_path) -> None:
     data = (run_dir / "best.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 3])
     assert_one_line_error(run("translate", str(tmp_path / "cut.pt"), input="abc\n"),
-                          "cut.pt", "truncated or corrupt")
+                          "cut.pt", "truncated, corrupt")
     assert_one_line_error(run("evaluate", str(tmp_path / "none")), "none")
 
 

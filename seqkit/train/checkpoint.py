@@ -12,8 +12,8 @@ It is loaded with ``torch.load(weights_only=True)``, so a file carrying arbitrar
 is refused instead of executed.
 """
 
-import pickle
-import zipfile
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from seqkit.files import atomic_path
 
 FORMAT = 1
 BEST, LAST = "best.pt", "last.pt"
+REQUIRED = ("recipe", "task", "model")  # what inference needs; --resume reads the rest
 
 
 def save_checkpoint(path: str | Path, checkpoint: dict[str, Any]) -> None:
@@ -48,22 +49,30 @@ def resolve(path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Load a seqkit checkpoint (file or run directory) on the CPU, refusing anything else."""
+    """Load a seqkit checkpoint (file or run directory) on the CPU, refusing anything else.
+
+    Every failure is one :class:`CheckpointError` line naming the file; a pickle that would
+    construct an arbitrary object is refused by name (``GLOBAL module.Name``), never loaded.
+    """
     file = resolve(path)
     try:
-        checkpoint = torch.load(file, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "unsafe content"
-        raise CheckpointError(
-            f"{file}: refused: the file carries objects beyond tensors and plain data ({first})"
-        ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{file}: not a readable checkpoint (truncated or corrupt: {first})")\
-            from None
-    if not isinstance(checkpoint, dict) or "seqkit" not in checkpoint:
+        with warnings.catch_warnings():  # torch warns about pickle protocols on stderr
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types for a file that is no checkpoint
+        unsafe = re.search(r"GLOBAL ([\w.]+)", str(error))
+        if unsafe:
+            raise CheckpointError(f"{file}: refused: the file carries objects beyond tensors "
+                                  f"and plain data (GLOBAL {unsafe.group(1)})") from None
+        raise CheckpointError(f"{file}: not a readable checkpoint (truncated, corrupt, or not a "
+                              f"torch file: {type(error).__name__})") from None
+    header = checkpoint.get("seqkit") if isinstance(checkpoint, dict) else None
+    if not isinstance(header, dict):
         raise CheckpointError(f"{file}: not a seqkit checkpoint (no 'seqkit' header)")
-    if checkpoint["seqkit"].get("format") != FORMAT:
+    if header.get("format") != FORMAT:
         raise CheckpointError(
-            f"{file}: checkpoint format {checkpoint['seqkit'].get('format')}, expected {FORMAT}")
+            f"{file}: checkpoint format {header.get('format')}, expected {FORMAT}")
+    for key in REQUIRED:
+        if key not in checkpoint:
+            raise CheckpointError(f"{file}: not a seqkit checkpoint (missing {key!r})")
     return checkpoint
