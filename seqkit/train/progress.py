@@ -29,7 +29,8 @@ class Progress:
 
     def __init__(self, out_dir: Path, enabled: bool = True) -> None:
         self.out_dir, self.enabled = out_dir, enabled
-        self.total, self.first_step = 0, 0
+        self.total = 0
+        self.first_step: int | None = None  # the step this process started from
         self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
         self.started = self.window_started = time.perf_counter()
 
@@ -41,7 +42,7 @@ class Progress:
     def start(self, total: int, step: int) -> None:
         """An epoch begins: ``total`` updates in the whole run, ``step`` done so far."""
         self.total = total
-        if not self.window_steps:
+        if self.first_step is None:
             self.first_step = step
             self.started = self.window_started = time.perf_counter()
 
@@ -53,7 +54,7 @@ class Progress:
         if not log:
             return
         now = time.perf_counter()
-        rate = (step - self.first_step) / max(now - self.started, 1e-9)  # updates per second
+        rate = (step - (self.first_step or 0)) / max(now - self.started, 1e-9)  # updates per s
         tokens_per_s = self.window_tokens / max(now - self.window_started, 1e-9)
         record = {"step": step, "epoch": epoch, "loss": self.window_loss / self.window_steps,
                   "lr": lr, "tokens_per_s": tokens_per_s, "elapsed_s": now - self.started}

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from seqkit.errors import CheckpointError
-from seqkit.files import atomic_path, write_text_atomic
 from seqkit.train.checkpoint import load_checkpoint, resolve, save_checkpoint
 
 
@@ -65,13 +64,3 @@ def test_missing_and_foreign_files(tmp_path) -> None:
     torch.save({"seqkit": {"format": 1}, "model": {}}, tmp_path / "partial.pt")
     with pytest.raises(CheckpointError, match=r"partial\.pt: not a seqkit checkpoint \(missing"):
         load_checkpoint(tmp_path / "partial.pt")
-
-
-def test_failed_write_keeps_the_old_file(tmp_path) -> None:
-    target = tmp_path / "out.txt"
-    write_text_atomic(target, "old")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_text("half")
-        raise RuntimeError("disk full")
-    assert target.read_text() == "old"
-    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
