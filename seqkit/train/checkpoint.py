@@ -65,7 +65,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             raise CheckpointError(f"{file}: refused: the file carries objects beyond tensors "
                                   f"and plain data (GLOBAL {unsafe.group(1)})") from None
         raise CheckpointError(f"{file}: not a readable checkpoint (truncated, corrupt, or not a "
-                              f"torch file: {type(error).__name__})") from None
+                              f"torch file){_detail(error)}") from None
     header = checkpoint.get("seqkit") if isinstance(checkpoint, dict) else None
     if not isinstance(header, dict):
         raise CheckpointError(f"{file}: not a seqkit checkpoint (no 'seqkit' header)")
@@ -76,3 +76,18 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         if key not in checkpoint:
             raise CheckpointError(f"{file}: not a seqkit checkpoint (missing {key!r})")
     return checkpoint
+
+
+def _detail(error: Exception) -> str:
+    """``": <first sentence of error>"`` when the error describes the file, else ``""``.
+
+    torch's file readers raise RuntimeError or OSError saying what is wrong ("PytorchStreamReader
+    failed reading zip archive: failed finding central directory"); its unpickler's KeyError '101'
+    or IndexError say nothing to a user, and its UnpicklingError opens with advice to load with
+    weights_only=False, which seqkit never gives.
+    """
+    if isinstance(error, OSError):
+        return f": {error.strerror}" if error.strerror else ""
+    first = str(error).strip().split("\n", 1)[0].split(". ", 1)[0].rstrip(".")
+    informative = isinstance(error, RuntimeError) and 0 < len(first) <= 100
+    return f": {first}" if informative and "weights_only" not in first else ""

@@ -1,6 +1,7 @@
 """Checkpoints load without running code; bad files are refused with a one-line error."""
 
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +12,14 @@ from seqkit.train.checkpoint import load_checkpoint, resolve, save_checkpoint
 
 class Payload:
     """An arbitrary object: pickling it would run code on load."""
+
+
+def assert_refused(path: Path, match: str) -> None:
+    """``load_checkpoint(path)`` fails with one line naming the file, with no unsafe advice."""
+    with pytest.raises(CheckpointError, match=match) as caught:
+        load_checkpoint(path)
+    message = str(caught.value)
+    assert path.name in message and "\n" not in message and "weights_only" not in message
 
 
 def test_round_trip_and_run_directory(tmp_path) -> None:
@@ -29,38 +38,43 @@ def test_truncated_checkpoint_is_refused(tmp_path) -> None:
                                         "task": {}})
     data = (tmp_path / "c.pt").read_bytes()
     (tmp_path / "c.pt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(CheckpointError, match=r"c\.pt: not a readable checkpoint \(truncated"):
-        load_checkpoint(tmp_path / "c.pt")
+    assert_refused(tmp_path / "c.pt", r"c\.pt: not a readable checkpoint \(truncated, corrupt, "
+                   r"or not a torch file\): PytorchStreamReader failed reading zip archive")
 
 
 def test_arbitrary_pickle_is_refused(tmp_path) -> None:
     torch.save({"seqkit": {"format": 1}, "model": Payload()}, tmp_path / "evil.pt")
-    with pytest.raises(CheckpointError, match=r"evil\.pt: refused: .*beyond tensors and plain "
-                       r"data \(GLOBAL [\w.]*Payload\)$"):
-        load_checkpoint(tmp_path / "evil.pt")
-    (tmp_path / "raw.pt").write_bytes(pickle.dumps({"x": Payload()}))
-    with pytest.raises(CheckpointError, match=r"raw\.pt"):
-        load_checkpoint(tmp_path / "raw.pt")
+    assert_refused(tmp_path / "evil.pt", r"evil\.pt: refused: the file carries objects beyond "
+                   r"tensors and plain data \(GLOBAL [\w.]*test_checkpoint\.Payload\)$")
+    # a bare pickle (no torch wrapper) is read as torch's legacy format and refused the same way
+    (tmp_path / "raw.pt").write_bytes(pickle.dumps({"x": Payload()}, protocol=2))
+    assert_refused(tmp_path / "raw.pt", r"raw\.pt: refused: .*\(GLOBAL [\w.]*Payload\)$")
 
 
 @pytest.mark.parametrize("content", [
-    b"hello\n", b"task: seq2seq\n", b"\x89PNG\r\n\x1a\n" + bytes(64), b""
+    b"hello\n", b"task: seq2seq\nmodel:\n  cell: lstm\n", b"\x89PNG\r\n\x1a\n" + bytes(64), b""
 ], ids=["text", "yaml", "png", "empty"])
 def test_files_that_are_not_checkpoints_are_one_line_errors(tmp_path, content) -> None:
     (tmp_path / "x.pt").write_bytes(content)
-    with pytest.raises(CheckpointError, match=r"x\.pt: not a readable checkpoint") as caught:
-        load_checkpoint(tmp_path / "x.pt")
-    assert "\n" not in str(caught.value) and "weights_only" not in str(caught.value)
+    assert_refused(tmp_path / "x.pt", r"x\.pt: not a readable checkpoint \(truncated, corrupt, "
+                   r"or not a torch file\)$")
 
 
 def test_missing_and_foreign_files(tmp_path) -> None:
-    with pytest.raises(CheckpointError, match=r"nope\.pt: no such checkpoint"):
-        load_checkpoint(tmp_path / "nope.pt")
+    assert_refused(tmp_path / "nope.pt", r"nope\.pt: no such checkpoint")
     with pytest.raises(CheckpointError, match=r"holds no best\.pt or last\.pt"):
         load_checkpoint(tmp_path)
     torch.save({"w": torch.ones(1)}, tmp_path / "plain.pt")
-    with pytest.raises(CheckpointError, match=r"plain\.pt: not a seqkit checkpoint"):
-        load_checkpoint(tmp_path / "plain.pt")
-    torch.save({"seqkit": {"format": 1}, "model": {}}, tmp_path / "partial.pt")
-    with pytest.raises(CheckpointError, match=r"partial\.pt: not a seqkit checkpoint \(missing"):
-        load_checkpoint(tmp_path / "partial.pt")
+    assert_refused(tmp_path / "plain.pt", r"plain\.pt: not a seqkit checkpoint \(no 'seqkit'")
+    torch.save({"seqkit": {"format": 2}, "recipe": {}, "task": {}, "model": {}},
+               tmp_path / "future.pt")
+    assert_refused(tmp_path / "future.pt", r"future\.pt: checkpoint format 2, expected 1")
+
+
+@pytest.mark.parametrize("missing", ["recipe", "task", "model"])
+def test_a_header_without_the_required_keys_is_refused(tmp_path, missing) -> None:
+    checkpoint = {"seqkit": {"format": 1}, "recipe": {}, "task": {}, "model": {}}
+    del checkpoint[missing]
+    torch.save(checkpoint, tmp_path / "partial.pt")
+    assert_refused(tmp_path / "partial.pt",
+                   rf"partial\.pt: not a seqkit checkpoint \(missing '{missing}'\)$")
