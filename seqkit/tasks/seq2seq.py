@@ -109,6 +109,8 @@ class Seq2SeqTask:
         if data.prepare:
             prepare(data.prepare, Path(data.dir), recipe.seed)
         pairs = read_parallel(data.path("train", "src"), data.path("train", "tgt"))
+        if not pairs:
+            raise DataError(f"{data.path('train', 'src')}: no training pairs (empty file)")
         tokenizers, vocabs = {}, {}
         for side, lines in zip(("src", "tgt"), zip(*pairs, strict=True), strict=True):
             tokenizers[side] = train_tokenizer(data.tokenizer, list(lines), data.vocab_size)

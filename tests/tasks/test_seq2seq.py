@@ -83,3 +83,10 @@ def test_no_training_pair_within_max_length_is_an_error(data_dir) -> None:
     task.recipe.data.max_length = 1
     with pytest.raises(DataError, match=r"train\.src: no training pair of at most"):
         task.batches(0)
+
+
+def test_empty_training_files_are_an_error(data_dir) -> None:
+    (data_dir / "train.src").write_text("")
+    (data_dir / "train.tgt").write_text("")
+    with pytest.raises(DataError, match=r"train\.src: no training pairs \(empty file\)"):
+        Seq2SeqTask.build(recipe(data_dir, "char"))
