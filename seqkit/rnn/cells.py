@@ -141,6 +141,13 @@ def lstm_step(
     return a_t, c_t
 
 
+def reset_uniform(module: nn.Module, hidden_size: int) -> None:
+    """Every parameter of ``module`` ~ U[−1/√H, 1/√H], as torch.nn initialises its RNNs."""
+    limit = 1 / math.sqrt(hidden_size)
+    for w in module.parameters():
+        nn.init.uniform_(w, -limit, limit)
+
+
 class _Cell(nn.Module):
     """Parameters, initialisation and input checks shared by the cells."""
 
@@ -164,10 +171,7 @@ class _Cell(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Every parameter ~ U[−1/√H, 1/√H], as torch.nn initialises its cells."""
-        limit = 1 / math.sqrt(self.hidden_size)
-        for w in self.parameters():
-            nn.init.uniform_(w, -limit, limit)
+        reset_uniform(self, self.hidden_size)
 
     def _input_gates(self, x: Tensor, states: Sequence[Tensor | None]) -> tuple[Tensor, State]:
         """Check x (B, I) and the states (B, H) (zeros when None); return W_ih x + b_ih and them."""

@@ -10,7 +10,6 @@ D directions, L layers.
 """
 
 import inspect
-import math
 import warnings
 from collections.abc import Callable
 from functools import partial
@@ -32,6 +31,7 @@ from seqkit.rnn.cells import (
     gru_step,
     lstm_step,
     parameter_shapes,
+    reset_uniform,
     rnn_step,
     simple_gru_step,
 )
@@ -150,10 +150,7 @@ class RNN(nn.Module):
                     setattr(self, f"{name}_l{k}{suffix}", nn.Parameter(torch.empty(shape)))
 
     def reset_parameters(self) -> None:
-        """Every parameter ~ U[−1/√H, 1/√H], as torch.nn initialises its RNN layers."""
-        limit = 1 / math.sqrt(self.hidden_size)
-        for w in self.parameters():
-            nn.init.uniform_(w, -limit, limit)
+        reset_uniform(self, self.hidden_size)
 
     @property
     def fused(self) -> bool:
@@ -200,14 +197,14 @@ class RNN(nn.Module):
             if w is not None
         ]
         settings = (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional)
-        hx = state if self.cell == "lstm" else state[0]
         if lengths is None:
+            hx = state if self.cell == "lstm" else state[0]
             outputs, *final = self._kernel(x, hx, flat, *settings, True)  # batch_first
             return outputs, tuple(final)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         order = packed.sorted_indices  # longest first; unsorted_indices puts them back
-        hx = [h.index_select(1, order) for h in state]
-        hx = hx if self.cell == "lstm" else hx[0]
+        sorted_state = [h.index_select(1, order) for h in state]
+        hx = sorted_state if self.cell == "lstm" else sorted_state[0]
         data, *final = self._kernel(packed.data, packed.batch_sizes, hx, flat, *settings)
         outputs, _ = pad_packed_sequence(
             PackedSequence(data, packed.batch_sizes, order, packed.unsorted_indices),
