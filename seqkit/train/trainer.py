@@ -3,9 +3,9 @@ a validation; the trainer does optimisation, validation, early stopping, checkpo
 
 A run directory holds ``best.pt`` and ``last.pt`` (see :mod:`seqkit.train.checkpoint`),
 ``recipe.yaml``, ``log.jsonl`` (one JSON record per log line and per validation) and ``curves.png``.
-``resume=True`` continues from ``last.pt`` exactly where it stopped: model, optimiser, scheduler,
-RNG states and the position in the epoch's batch order (batches are a pure function of the epoch,
-see :meth:`TrainTask.batches`), so N steps + resume N steps equals 2N steps uninterrupted.
+``fit(resume_from=<loaded last.pt>)`` continues exactly where the run stopped: model, optimiser,
+scheduler, RNG states and the position in the epoch's batch order (batches are a pure function of
+the epoch, see :meth:`TrainTask.batches`), so N steps + resume N steps equals 2N uninterrupted.
 """
 
 import random
