@@ -28,6 +28,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 import torch
 from torch import Tensor
 
+from seqkit.config import require
 from seqkit.errors import ConfigError
 from seqkit.seq2seq.model import Step
 
@@ -61,9 +62,12 @@ class DecodeConfig:
             raise ConfigError(
                 f"decode.n_best: expected ≤ beam, got n_best={self.n_best}, beam={self.beam}"
             )
+        # require also refuses nan and inf, which ≥ 0 lets through (inf) or words badly (nan):
+        # lp(T) = T^α and T_max = ⌊max_ratio · S⌋ + max_extra need finite values
         for name in ("alpha", "max_ratio"):
-            if not getattr(self, name) >= 0:
-                raise ConfigError(f"decode.{name}: expected ≥ 0, got {getattr(self, name)}")
+            value = getattr(self, name)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            require(number and value >= 0, f"decode.{name}", "≥ 0", value)
 
 
 class Decoder(Protocol):
