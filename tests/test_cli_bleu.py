@@ -109,6 +109,18 @@ def test_file_errors_are_one_line_naming_the_file(tmp_path, monkeypatch, files, 
     assert (result.stdout, result.stderr) == ("", message + "\n")
 
 
+def test_stdin_named_twice_is_one_line_and_exit_1(tmp_path, monkeypatch) -> None:
+    # before: "line counts differ: stdin has 2 lines, - has 0", the second read finding it empty
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hyp.txt").write_text("a b\nc d\n", encoding="utf-8")
+    for args in (["-", "-r", "-"], ["hyp.txt", "-r", "-", "-r", "-"]):
+        result = seqkit(*args, input=b"a b\nc d\n")
+        assert result.exit_code == 1
+        assert (result.stdout, result.stderr) == ("", "Error: stdin ('-') is named 2 times among "
+                                                  "the hypothesis and the references; it can be "
+                                                  "read only once\n")
+
+
 def test_tokenize_choices_and_default_are_the_librarys() -> None:
     option = next(p for p in bleu.params if p.name == "tokenize")
     assert isinstance(option.type, click.Choice)

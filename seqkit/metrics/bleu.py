@@ -256,8 +256,13 @@ class BLEU:
         """Corpus BLEU of a hypothesis file (``-`` for stdin) against reference files.
 
         Raises SeqkitError (one line, naming the files) for an unreadable or empty hypothesis
-        file and for line counts that differ.
+        file, for line counts that differ, and for stdin named more than once (it can be read
+        only once: ``-r - -r -`` would score against an empty second stream).
         """
+        readers_of_stdin = [hypothesis_file, *reference_files].count("-")
+        if readers_of_stdin > 1:
+            raise SeqkitError(f"stdin ('-') is named {readers_of_stdin} times among the hypothesis "
+                              "and the references; it can be read only once")
         hypotheses = read_lines(hypothesis_file)
         if not hypotheses:
             raise SeqkitError(f"{_name(hypothesis_file)}: no lines to score")

@@ -8,6 +8,7 @@ import random
 import pytest
 import sacrebleu
 
+from seqkit.errors import SeqkitError
 from seqkit.metrics.bleu import BLEU, TOKENIZERS, BLEUStats, ngram_stats
 
 PAPINENI_REFS = [  # Papineni et al. (2002), Example 1
@@ -222,3 +223,18 @@ def test_signature_names_a_non_default_order() -> None:
 def test_errors_say_what_was_expected_and_what_came(call, error, match) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize(("hypothesis", "references", "times"), [
+    ("-", ["-"], 2), ("hyp.txt", ["-", "-"], 2), ("-", ["ref.txt", "-", "-"], 3),
+])
+def test_score_files_refuses_stdin_named_twice_before_reading_it(
+        monkeypatch, hypothesis, references, times) -> None:
+    def read_nothing(path: str) -> list[str]:
+        raise AssertionError(f"read {path} before refusing")
+
+    monkeypatch.setattr("seqkit.metrics.bleu.read_lines", read_nothing)
+    with pytest.raises(SeqkitError, match=rf"^stdin \('-'\) is named {times} times among the "
+                                          r"hypothesis and the references; it can be read only "
+                                          r"once$"):
+        BLEU().score_files(hypothesis, references)
