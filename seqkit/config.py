@@ -113,14 +113,21 @@ def _convert_scalar(tp: Any, value: Any, where: str) -> Any:
         raise TypeError(f"config: unsupported field type {tp!r} at {where}")
     if not ok:
         raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r}")
-    return float(value) if tp is float else value
+    if tp is not float:
+        return value
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the largest float, ~1.8e308
+        raise ConfigError(f"{where}: expected a float, got an integer of {len(str(abs(value)))} "
+                          "digits, too large for one") from None
 
 
 def require(condition: bool, key: str, expected: str, got: Any) -> None:
     """For a dataclass's ``__post_init__``: ``key: expected …, got …`` unless ``condition``.
 
     A float ``got`` must also be finite: ``inf > 0`` holds, but no recipe means an infinite
-    learning rate, and ``nan`` fails every comparison only by accident of how it is written.
+    learning rate; and ``nan`` is refused however the condition is written (``not lr <= 0``
+    would let it through).
 
     >>> require(math.inf > 0, "train.lr", "> 0", math.inf)
     Traceback (most recent call last):

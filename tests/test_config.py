@@ -47,6 +47,8 @@ def test_yaml_exponent_string_reads_as_float() -> None:
     ({"inner": {"kind": "adm"}}, r"inner\.kind: expected one of adam, sgd, got 'adm'; did you"),
     ({"inner": {"sizes": [1, "a"]}}, r"inner\.sizes\[1\]: expected int"),
     ({"inner": 3}, r"inner: expected a mapping, got 3"),
+    ({"inner": {"lr": -10**400}}, r"inner\.lr: expected a float, got an integer of 401 digits, "
+                                  r"too large for one$"),
 ])
 def test_from_dict_rejects_with_key_path(data: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
