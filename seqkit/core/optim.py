@@ -1,30 +1,61 @@
-"""Optimisers as the notes write them, as ``torch.optim.Optimizer`` subclasses.
+"""Optimisers as the notes write them, and ``make_optimizer``, which runs them on torch's kernels.
 
 Notation: W a parameter, dW its gradient on the current mini-batch, α the learning rate (``lr``),
 t the step counter from 1. Every optimiser takes ``weight_decay`` λ' ≥ 0 and then uses
 dW + λ'·W in place of dW: that is the gradient of the L2 penalty (λ/2m)‖W‖²_F with λ' = λ/m
 (``seqkit.core.losses.l2_penalty``), the same coupled decay as torch's ``weight_decay``.
-Each one's relation to ``torch.optim`` is stated in its docstring and tested.
+
+The classes (``OPTIMIZERS``) are the specification: each ``_update`` is its docstring's equations.
+:func:`make_optimizer` returns a ``torch.optim`` optimiser wherever torch's update rule equals the
+notes' rule exactly (checked step by step in float64 by the tests), with ``fused=True`` where torch
+has a fused kernel for the parameters' device, else ``foreach=True``; otherwise the notes' class:
+
+=========  ======================================  ==========================================
+name       runs on                                 seqkit option → torch option
+=========  ======================================  ==========================================
+sgd        torch.optim.SGD (fused)                 lr, weight_decay
+momentum   :class:`TorchMomentum` (SGD, fused)     beta → momentum = dampening = β; v_0 = 0
+nesterov   seqkit's :class:`Nesterov`              (torch's needs dampening 0: see below)
+adagrad    torch.optim.Adagrad (fused)             initial_accumulator → initial_accumulator_value
+rmsprop    torch.optim.RMSprop (foreach)           beta → alpha
+adam       torch.optim.Adam (fused)                beta1, beta2 → betas = (β1, β2)
+=========  ======================================  ==========================================
+
+``lr``, ``eps`` and ``weight_decay`` keep their names; Adagrad runs with torch's lr_decay = 0,
+RMSprop with momentum = 0 and centered = False. ε sits where the notes' classes put it (outside
+the root, after Adam's bias correction) in torch too.
+
+Note:
+    torch's SGD starts its momentum buffer at dW on the first step (b = dW, then
+    b = β·b + (1 − dampening)·dW), so ``dampening=β`` alone would make the first step α·dW
+    instead of the notes' α(1 − β)·dW; :class:`TorchMomentum` starts the buffer at 0, which makes
+    every step the notes'. Nesterov would need torch's ``nesterov=True``, which refuses a nonzero
+    dampening; the exact map ``lr = α(1 − β)`` would change what ``param_groups[i]["lr"]`` means
+    (the trainer logs it, schedules scale it), so ``nesterov`` stays on seqkit's class.
 """
 
+import inspect
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
 
+def _check_hyperparameters(who: str, values: dict[str, float]) -> None:
+    for name, value in values.items():
+        if name.startswith("beta") and not 0.0 <= value < 1.0:
+            raise ValueError(f"{who}: expected 0 <= {name} < 1, got {value}")
+        if value < 0.0:
+            raise ValueError(f"{who}: expected {name} >= 0, got {value}")
+
+
 class _Rule(Optimizer):
     """The step loop shared by the optimisers; each subclass writes its rule in ``_update``."""
 
     def __init__(self, params: Iterable[Any], **defaults: float) -> None:
-        who = type(self).__name__
-        for name, value in defaults.items():
-            if name.startswith("beta") and not 0.0 <= value < 1.0:
-                raise ValueError(f"{who}: expected 0 <= {name} < 1, got {value}")
-            if value < 0.0:
-                raise ValueError(f"{who}: expected {name} >= 0, got {value}")
+        _check_hyperparameters(type(self).__name__, defaults)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -65,6 +96,7 @@ class Momentum(_Rule):
     Note:
         torch's SGD accumulates b = β·b + dW instead, so v = (1 − β)·b and
         ``Momentum(lr=α, beta=β)`` equals ``torch.optim.SGD(lr=α(1 − β), momentum=β, dampening=0)``.
+        ``make_optimizer("momentum")`` runs it as :class:`TorchMomentum`, which keeps ``lr = α``.
     """
 
     def __init__(
@@ -218,11 +250,115 @@ OPTIMIZERS: dict[str, type[_Rule]] = {
 }
 
 
-def make_optimizer(name: str, params: Iterable[Any], **options: float) -> Optimizer:
-    """The optimiser called ``name`` (a key of ``OPTIMIZERS``) over ``params``.
+class TorchMomentum(torch.optim.SGD):
+    """torch's SGD with ``momentum = dampening = β`` and the buffer started at 0: the notes' rule
 
-    Example: ``make_optimizer("adam", model.parameters(), lr=3e-3, beta2=0.98)``.
+        v = β·v + (1 − β)·dW,   W := W − α·v          (v starts at 0)
+
+    on torch's fused/foreach kernels. torch.optim.SGD itself starts the buffer at dW on the first
+    step; a buffer that exists already is updated by torch as b = β·b + (1 − β)·dW, so zeros put
+    in place of it make torch's steps :class:`Momentum`'s. ``lr`` stays α.
+    """
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        for w in self.param_groups[-1]["params"]:
+            self.state[w]["momentum_buffer"] = torch.zeros_like(w)
+
+
+class TorchEquivalent(NamedTuple):
+    """The torch.optim optimiser whose rule equals a seqkit class's, and how options translate."""
+
+    optimizer: type[Optimizer]
+    options: Callable[[dict[str, float]], dict[str, Any]]  # seqkit's options → torch's keywords
+    has_fused: bool  # torch has a fused kernel for it (else it runs with foreach=True)
+
+
+TORCH_EQUIVALENTS: dict[str, TorchEquivalent] = {
+    "sgd": TorchEquivalent(
+        torch.optim.SGD, lambda o: {"lr": o["lr"], "weight_decay": o["weight_decay"]}, True
+    ),
+    "momentum": TorchEquivalent(
+        TorchMomentum,
+        lambda o: {"lr": o["lr"], "momentum": o["beta"], "dampening": o["beta"],
+                   "weight_decay": o["weight_decay"]},
+        True,
+    ),
+    "adagrad": TorchEquivalent(
+        torch.optim.Adagrad,
+        lambda o: {"lr": o["lr"], "eps": o["eps"], "weight_decay": o["weight_decay"],
+                   "initial_accumulator_value": o["initial_accumulator"]},
+        True,
+    ),
+    "rmsprop": TorchEquivalent(
+        torch.optim.RMSprop,
+        lambda o: {"lr": o["lr"], "alpha": o["beta"], "eps": o["eps"],
+                   "weight_decay": o["weight_decay"]},
+        False,
+    ),
+    "adam": TorchEquivalent(
+        torch.optim.Adam,
+        lambda o: {"lr": o["lr"], "betas": (o["beta1"], o["beta2"]), "eps": o["eps"],
+                   "weight_decay": o["weight_decay"]},
+        True,
+    ),
+}
+
+# Device types with torch's fused optimiser kernels (torch.optim docs: "CPU and CUDA").
+_FUSED_DEVICES = ("cpu", "cuda")
+
+
+def _resolve(name: str, options: dict[str, float]) -> dict[str, float]:
+    """``options`` completed with the defaults of the notes' class and checked as it checks them."""
+    rule = OPTIMIZERS[name]
+    parameters = inspect.signature(rule).parameters
+    valid = [key for key in parameters if key != "params"]
+    for key in options:
+        if key not in valid:
+            raise TypeError(
+                f"make_optimizer: unknown option {key!r} for {name!r}; "
+                f"expected some of {', '.join(valid)}"
+            )
+    resolved = {key: parameters[key].default for key in valid} | options
+    _check_hyperparameters(rule.__name__, resolved)
+    return resolved
+
+
+def _torch_optimizer(
+    name: str, equivalent: TorchEquivalent, params: Iterable[Any], options: dict[str, float]
+) -> Optimizer:
+    """``equivalent`` over ``params``; a parameter group's own seqkit options are translated too."""
+    groups = [
+        {"params": g["params"], **equivalent.options(_resolve(name, options | _own_options(g)))}
+        if isinstance(g, dict) else g
+        for g in params
+    ]
+    tensors = [w for g in groups for w in (g["params"] if isinstance(g, dict) else [g])]
+    fused = equivalent.has_fused and all(
+        isinstance(w, Tensor) and w.is_floating_point() and w.device.type in _FUSED_DEVICES
+        for w in tensors
+    )
+    kernel = {"fused": True} if fused else {"foreach": True}
+    return equivalent.optimizer(groups, **equivalent.options(options), **kernel)
+
+
+def _own_options(group: dict[str, Any]) -> dict[str, float]:
+    return {key: value for key, value in group.items() if key != "params"}
+
+
+def make_optimizer(name: str, params: Iterable[Any], **options: float) -> Optimizer:
+    """The optimiser called ``name`` (a key of ``OPTIMIZERS``) over ``params``: the notes' rule.
+
+    ``options`` are the keyword arguments of the notes' class (``lr``, ``beta1``, ``beta2``,
+    ``beta``, ``eps``, ``initial_accumulator``, ``weight_decay``), also inside parameter groups.
+    The result is torch's optimiser where ``TORCH_EQUIVALENTS`` has one (see the table above),
+    else the class itself. Example: ``make_optimizer("adam", model.parameters(), lr=3e-3,
+    beta2=0.98)`` is ``torch.optim.Adam(params, lr=3e-3, betas=(0.9, 0.98), fused=True)`` on CPU.
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer: unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}")
-    return OPTIMIZERS[name](params, **options)
+    resolved = _resolve(name, options)
+    equivalent = TORCH_EQUIVALENTS.get(name)
+    if equivalent is None:
+        return OPTIMIZERS[name](params, **resolved)
+    return _torch_optimizer(name, equivalent, params, resolved)

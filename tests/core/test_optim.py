@@ -195,3 +195,157 @@ def test_step_with_closure_and_parameters_without_gradient():
 def test_bad_hyperparameters_name_the_optimiser(make, message):
     with pytest.raises(ValueError, match=message):
         make([torch.zeros(1, requires_grad=True)])
+
+
+# make_optimizer: torch's kernels wherever their rule is the notes' rule, else seqkit's class.
+
+RUNS_ON = {  # name -> (optimizer class, its kernel on CPU float parameters)
+    "sgd": (torch.optim.SGD, "fused"),
+    "momentum": (optim.TorchMomentum, "fused"),
+    "nesterov": (optim.Nesterov, None),
+    "adagrad": (torch.optim.Adagrad, "fused"),
+    "rmsprop": (torch.optim.RMSprop, "foreach"),
+    "adam": (torch.optim.Adam, "fused"),
+}
+
+OPTIONS = [  # (name, seqkit options) with weight decay and non-default values
+    ("sgd", {"lr": 0.1, "weight_decay": 0.05}),
+    ("momentum", {"lr": 0.1, "beta": 0.8, "weight_decay": 0.05}),
+    ("nesterov", {"lr": 0.1, "beta": 0.8, "weight_decay": 0.05}),
+    ("adagrad", {"lr": 0.1, "eps": 1e-7, "initial_accumulator": 0.1, "weight_decay": 0.05}),
+    ("rmsprop", {"lr": 0.01, "beta": 0.95, "eps": 0.3, "weight_decay": 0.05}),
+    ("adam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.1}),
+    ("adam", {"lr": 0.01}),  # the notes' defaults β1 0.9, β2 0.999, ε 1e-8
+]
+OPTION_IDS = [name for name, _ in OPTIONS[:-1]] + ["adam_defaults"]
+
+
+def _model() -> torch.nn.Module:
+    """A small model: Linear(4, 8) → tanh → Linear(8, 3) in float64, 67 parameters."""
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
+    ).double()
+
+
+def _fit(opt, model: torch.nn.Module, steps: int) -> list[torch.Tensor]:
+    """Parameters (flattened) after each of ``steps`` steps of ``opt`` on a fixed regression."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(16, 4, dtype=torch.float64, generator=g)
+    Y = torch.randn(16, 3, dtype=torch.float64, generator=g)
+    trajectory = []
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+        trajectory.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    return trajectory
+
+
+def _model_trajectory(make_optimizer, steps: int = 6) -> list[torch.Tensor]:
+    model = _model()
+    return _fit(make_optimizer(model), model, steps)
+
+
+@pytest.mark.parametrize("kernel", ["fused", "foreach"])
+@pytest.mark.parametrize(("name", "options"), OPTIONS, ids=OPTION_IDS)
+def test_make_optimizer_follows_the_notes_rule_step_by_step(name, options, kernel, monkeypatch):
+    if kernel == "foreach":  # a device without fused kernels
+        monkeypatch.setattr(optim, "_FUSED_DEVICES", ())
+    made = _model_trajectory(lambda m: optim.make_optimizer(name, m.parameters(), **options))
+    notes = _model_trajectory(lambda m: optim.OPTIMIZERS[name](m.parameters(), **options))
+    assert not torch.equal(notes[0], notes[-1])  # it moved
+    for step, (a, b) in enumerate(zip(made, notes, strict=True)):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12, msg=f"{name}, step {step + 1}")
+
+
+@pytest.mark.parametrize("name", list(RUNS_ON))
+def test_which_names_run_on_torch_kernels(name, monkeypatch):
+    cls, kernel = RUNS_ON[name]
+    opt = optim.make_optimizer(name, _model().parameters(), lr=0.1)
+    assert type(opt) is cls
+    group = opt.param_groups[0]
+    assert group["lr"] == 0.1  # α, the value the trainer logs and the schedules scale
+    if kernel is None:
+        assert "fused" not in group and "foreach" not in group
+    else:
+        assert group["fused" if kernel == "fused" else "foreach"] is True
+        monkeypatch.setattr(optim, "_FUSED_DEVICES", ())
+        group = optim.make_optimizer(name, _model().parameters(), lr=0.1).param_groups[0]
+        assert group["foreach"] is True and not group.get("fused")
+
+
+def test_torch_sgd_alone_starts_its_momentum_buffer_at_dw_and_refuses_nesterov_dampening():
+    # why momentum runs on TorchMomentum and nesterov on seqkit's class
+    d_w, alpha, beta = 2.0, 0.1, 0.9
+    moved = {}
+    for name, make in [
+        ("notes", lambda p: optim.Momentum(p, lr=alpha, beta=beta)),
+        ("torch", lambda p: torch.optim.SGD(p, lr=alpha, momentum=beta, dampening=beta)),
+        ("TorchMomentum", lambda p: optim.TorchMomentum(p, lr=alpha, momentum=beta,
+                                                         dampening=beta)),
+    ]:
+        p = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+        opt = make([p])
+        (p * d_w).sum().backward()
+        opt.step()
+        moved[name] = 1.0 - p.item()
+    assert moved["notes"] == pytest.approx(alpha * (1 - beta) * d_w, rel=1e-14)
+    assert moved["torch"] == pytest.approx(alpha * d_w, rel=1e-14)
+    assert moved["TorchMomentum"] == pytest.approx(moved["notes"], rel=1e-14)
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero damp"):
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], momentum=beta, dampening=beta,
+                        nesterov=True)
+
+
+@pytest.mark.parametrize("name", list(RUNS_ON))
+def test_state_dict_loads_with_weights_only_and_resumes_the_uninterrupted_run(name, tmp_path):
+    options = {"lr": 0.05, "weight_decay": 0.01}
+    model = _model()
+    uninterrupted = _fit(optim.make_optimizer(name, model.parameters(), **options), model, 8)
+    model = _model()
+    first = optim.make_optimizer(name, model.parameters(), **options)
+    _fit(first, model, 5)
+    torch.save(first.state_dict(), tmp_path / "optimizer.pt")
+    resumed = optim.make_optimizer(name, model.parameters(), **options)
+    resumed.load_state_dict(torch.load(tmp_path / "optimizer.pt", weights_only=True))
+    resumed_path = _fit(resumed, model, 3)
+    torch.testing.assert_close(resumed_path[-1], uninterrupted[-1], rtol=0, atol=0)
+
+
+def test_make_optimizer_translates_parameter_groups():
+    # the notes' weight decay on weights W only, not on biases b; Adam's β2 only for the first
+    def groups(model):
+        weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
+        biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
+        return [{"params": weights, "weight_decay": 0.1, "beta2": 0.9}, {"params": biases}]
+
+    made = _model_trajectory(lambda m: optim.make_optimizer("adam", groups(m), lr=0.01))
+    notes = _model_trajectory(lambda m: optim.Adam(groups(m), lr=0.01))
+    torch.testing.assert_close(torch.stack(made), torch.stack(notes), rtol=1e-12, atol=1e-12)
+    opt = optim.make_optimizer("adam", groups(_model()), lr=0.01)
+    assert [g["betas"] for g in opt.param_groups] == [(0.9, 0.9), (0.9, 0.999)]
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.1, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "error", "message"),
+    [
+        ("adam", {"betas": (0.9, 0.98)}, TypeError,
+         r"make_optimizer: unknown option 'betas' for 'adam'; "
+         r"expected some of lr, beta1, beta2, eps, weight_decay"),
+        ("rmsprop", {"alpha": 0.9}, TypeError, r"unknown option 'alpha' for 'rmsprop'"),
+        ("adam", {"beta2": 1.0}, ValueError, r"Adam: expected 0 <= beta2 < 1, got 1.0"),
+        ("momentum", {"lr": -1.0}, ValueError, r"Momentum: expected lr >= 0, got -1.0"),
+        ("adamw", {}, ValueError, r"unknown optimizer 'adamw'; choose from \['sgd', "),
+    ],
+)
+def test_make_optimizer_errors_name_the_option(name, options, error, message):
+    with pytest.raises(error, match=message):
+        optim.make_optimizer(name, _model().parameters(), **options)
+
+
+def test_a_bad_option_inside_a_parameter_group_is_refused():
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match=r"Adagrad: expected initial_accumulator >= 0, got -1"):
+        optim.make_optimizer("adagrad", [{"params": [w], "initial_accumulator": -1}])
