@@ -1,0 +1,145 @@
+"""Synthetic speech and noise from Debian's programs: espeak-ng and flite voices, sox noise, and
+mixing at a signal-to-noise ratio.
+
+Every function returns a mono float32 waveform (N,) at 16 kHz (``audio.SAMPLE_RATE``): espeak-ng
+writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices write 16 kHz. A missing
+program is a :class:`ToolError` that names the Debian package to install.
+
+Output is deterministic: a voice and a text give the same samples on every run, and sox runs in
+its repeatable mode (``-R``), so one colour and length give one noise signal; take random crops of
+a long one for variety (``seqkit.speech.trigger`` does).
+"""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from seqkit.errors import SeqkitError
+from seqkit.speech.audio import SAMPLE_RATE, read_wav
+
+Engine = Literal["espeak-ng", "flite"]
+ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
+                  "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
+FLITE_VOICES = ("kal16", "awb", "rms", "slt")
+NOISE_COLOURS = ("white", "pink", "brown")
+DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "sox": "sox"}  # program → package
+
+
+class ToolError(SeqkitError, RuntimeError):
+    """A speech or noise program that is missing or failed; the message is one line."""
+
+
+def _run(program: str, args: list[str], stdin: str | None = None) -> str:
+    """``program``'s standard output; a missing program or a failure is a one-line ToolError."""
+    if shutil.which(program) is None:
+        raise ToolError(f"{program}: program not found; install the Debian package "
+                        f"'{DEBIAN_PACKAGES[program]}' (apt-get install "
+                        f"{' '.join(DEBIAN_PACKAGES.values())})")
+    done = subprocess.run([program, *args], input=stdin, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["no message"])[0]
+        raise ToolError(f"{program} {' '.join(args)}: exit status {done.returncode}: {message}")
+    return done.stdout
+
+
+def _synthesise(program: str, args: list[str], stdin: str | None = None) -> Tensor:
+    """Run ``program`` with ``{out}`` in ``args`` replaced by a temporary WAV path; read it."""
+    with tempfile.TemporaryDirectory(prefix="seqkit-speech-") as tmp:
+        out = str(Path(tmp) / "out.wav")
+        _run(program, [out if a == "{out}" else a for a in args], stdin)
+        return read_wav(out)
+
+
+@cache
+def espeak_variants() -> tuple[str, ...]:
+    """The voice variants (m1…m7, f1…f5, croak, whisper, …) in espeak-ng's ``voices/!v`` folder.
+
+    espeak-ng silently falls back to its default voice for an unknown ``+variant``, so variants
+    are checked against this list.
+    """
+    version = _run("espeak-ng", ["--version"])  # "… Data at: <directory>"
+    found = re.search(r"Data at:\s*(\S+)", version)
+    if found is None:
+        raise ToolError(f"espeak-ng --version: expected 'Data at: <directory>', got {version!r}")
+    folder = Path(found.group(1)) / "voices" / "!v"
+    return tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One synthetic speaker: an engine, its voice (accent), and for espeak-ng a variant,
+    speed and pitch."""
+
+    engine: Engine = "espeak-ng"  # espeak-ng or flite
+    name: str = "en-us"  # an ESPEAK_ACCENTS accent, or a FLITE_VOICES voice
+    variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
+    speed: int = 175  # espeak-ng only: words per minute, 80..450 (-s)
+    pitch: int = 50  # espeak-ng only: 0..99 (-p)
+
+    def __post_init__(self) -> None:
+        names = ESPEAK_ACCENTS if self.engine == "espeak-ng" else FLITE_VOICES
+        if self.engine not in ("espeak-ng", "flite"):
+            raise ValueError(f"Voice: unknown engine {self.engine!r}, expected espeak-ng or flite")
+        if self.name not in names:
+            raise ValueError(f"Voice: unknown {self.engine} voice {self.name!r}, expected one of "
+                             f"{', '.join(names)}")
+        if self.engine == "flite" and (self.variant, self.speed, self.pitch) != (None, 175, 50):
+            raise ValueError("Voice: variant, speed and pitch are espeak-ng settings; flite "
+                             f"voice {self.name!r} takes none of them")
+        if not 80 <= self.speed <= 450 or not 0 <= self.pitch <= 99:
+            raise ValueError(f"Voice: expected speed in [80, 450] and pitch in [0, 99], got "
+                             f"{self.speed} and {self.pitch}")
+
+    def say(self, text: str) -> Tensor:
+        """``text`` spoken by this voice: a waveform (N,) at 16 kHz."""
+        if not text.strip():
+            raise ValueError(f"Voice.say: expected text to speak, got {text!r}")
+        if self.engine == "flite":
+            return _synthesise("flite", ["-voice", self.name, "-t", text, "-o", "{out}"])
+        name = self.name
+        if self.variant is not None:
+            if self.variant not in espeak_variants():
+                raise ValueError(f"Voice: unknown espeak-ng variant {self.variant!r}, expected "
+                                 f"one of {', '.join(espeak_variants())}")
+            name += f"+{self.variant}"
+        args = ["-v", name, "-s", str(self.speed), "-p", str(self.pitch), "-w", "{out}", "--stdin"]
+        return _synthesise("espeak-ng", args, stdin=text)
+
+
+def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:
+    """sox's ``synth {colour}noise`` at 16 kHz, 16-bit: a waveform (⌊seconds · 16000⌋,)."""
+    if colour not in NOISE_COLOURS:
+        raise ValueError(f"noise: unknown colour {colour!r}, expected one of "
+                         f"{', '.join(NOISE_COLOURS)}")
+    if seconds <= 0 or not 0 < amplitude <= 1:
+        raise ValueError(f"noise: expected seconds > 0 and amplitude in (0, 1], got {seconds} "
+                         f"and {amplitude}")
+    args = ["-R", "-n", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "{out}",
+            "synth", f"{seconds}", f"{colour}noise", "vol", f"{amplitude}"]
+    return _synthesise("sox", args)[:int(seconds * SAMPLE_RATE)]
+
+
+def mix_at_snr(signal: Tensor, background: Tensor, snr_db: float) -> Tensor:
+    """signal + g · background with g chosen so that 10 log10(P_signal / P_{g·background}) = snr_db.
+
+    P is the mean square; ``background`` (M,) is tiled or cropped to the signal's length (N,).
+    """
+    if signal.dim() != 1 or background.dim() != 1 or background.numel() == 0:
+        raise ValueError(f"mix_at_snr: expected a signal (N,) and a non-empty background (M,), "
+                         f"got {tuple(signal.shape)} and {tuple(background.shape)}")
+    repeats = -(-signal.numel() // background.numel())  # ⌈N / M⌉
+    n = background.repeat(repeats)[:signal.numel()].to(signal)
+    p_signal, p_noise = signal.pow(2).mean(), n.pow(2).mean()
+    if p_noise == 0:
+        raise ValueError("mix_at_snr: expected a background with some energy, got silence")
+    g = torch.sqrt(p_signal / (p_noise * 10 ** (snr_db / 10)))
+    return signal + g * n

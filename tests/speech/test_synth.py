@@ -1,0 +1,87 @@
+"""espeak-ng, flite and sox wrappers (these tests need Debian's espeak-ng, flite and sox), and
+mixing at a signal-to-noise ratio."""
+
+import math
+
+import pytest
+import torch
+
+from seqkit.speech import synth
+from seqkit.speech.synth import ToolError, Voice, espeak_variants, mix_at_snr, noise
+
+
+def test_espeak_voice_is_16khz_speech_deterministic_and_shaped_by_its_settings() -> None:
+    voice = Voice("espeak-ng", "en-gb-scotland", "f2", speed=175, pitch=60)
+    x = voice.say("three one four")
+    assert x.dim() == 1 and x.dtype == torch.float32
+    assert 0.5 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
+    torch.testing.assert_close(voice.say("three one four"), x, rtol=0, atol=0)
+    assert not torch.equal(Voice("espeak-ng", "en-gb-scotland", "m1", 175, 60)
+                           .say("three one four")[:8000], x[:8000])
+    slow = Voice("espeak-ng", "en-gb-scotland", "f2", speed=100, pitch=60).say("three one four")
+    assert slow.numel() > 1.4 * x.numel()
+
+
+def test_espeak_variants_come_from_its_data_folder() -> None:
+    variants = espeak_variants()
+    assert {"m1", "m7", "f1", "f5", "whisper", "croak"} <= set(variants)
+    with pytest.raises(ValueError, match="Voice: unknown espeak-ng variant 'm99', expected one of"):
+        Voice("espeak-ng", "en-us", "m99").say("one")
+
+
+def test_flite_voice() -> None:
+    x = Voice("flite", "slt").say("oh seven")
+    assert 0.3 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"engine": "festival"}, "Voice: unknown engine 'festival'"),
+    ({"name": "en-xx"}, "Voice: unknown espeak-ng voice 'en-xx', expected one of en-us, en-gb"),
+    ({"engine": "flite", "name": "en-us"}, "unknown flite voice 'en-us', expected one of kal16"),
+    ({"engine": "flite", "name": "slt", "speed": 120}, "flite voice 'slt' takes none of them"),
+    ({"pitch": 100}, r"Voice: expected speed in \[80, 450\] and pitch in \[0, 99\], got 175 "
+                     "and 100"),
+])
+def test_voice_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Voice(**kwargs)
+
+
+def _low_frequency_share(x: torch.Tensor, hz: float = 500.0) -> float:
+    power = torch.fft.rfft(x.double()).abs() ** 2
+    return (power[:int(hz / 8000 * power.numel())].sum() / power.sum()).item()
+
+
+def test_noise_colours_are_deterministic_and_tilt_towards_low_frequencies() -> None:
+    white, pink, brown = (noise(1.0, colour) for colour in ("white", "pink", "brown"))
+    assert white.shape == pink.shape == brown.shape == (16000,)
+    torch.testing.assert_close(noise(1.0, "pink"), pink, rtol=0, atol=0)
+    shares = [_low_frequency_share(x) for x in (white, pink, brown)]
+    assert shares[0] == pytest.approx(500 / 8000, abs=0.02)  # flat spectrum
+    assert shares[0] < shares[1] < shares[2]
+    with pytest.raises(ValueError, match="noise: unknown colour 'blue', expected one of white"):
+        noise(1.0, "blue")
+
+
+@pytest.mark.parametrize("snr_db", [-5.0, 0.0, 10.0, 30.0])
+def test_mix_at_snr_gives_the_requested_ratio(snr_db: float) -> None:
+    g = torch.Generator().manual_seed(0)
+    signal = torch.randn(1000, generator=g, dtype=torch.float64)
+    background = torch.randn(300, generator=g, dtype=torch.float64) * 7  # tiled to 1000
+    mixed = mix_at_snr(signal, background, snr_db)
+    added = mixed - signal  # g · background, tiled
+    gain = added[:300] / background
+    torch.testing.assert_close(gain, gain[0].expand(300))
+    torch.testing.assert_close(added[300:600], added[:300])
+    torch.testing.assert_close(added[900:], added[:100])
+    measured = 10 * math.log10(signal.pow(2).mean() / added.pow(2).mean())
+    assert measured == pytest.approx(snr_db, abs=1e-9)
+    with pytest.raises(ValueError, match="mix_at_snr: expected a background with some energy"):
+        mix_at_snr(signal, torch.zeros(10, dtype=torch.float64), 0.0)
+
+
+def test_missing_program_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth.shutil, "which", lambda program: None)
+    with pytest.raises(ToolError, match="sox: program not found; install the Debian package "
+                                        "'sox' \\(apt-get install espeak-ng flite sox\\)"):
+        noise(1.0)
