@@ -3,12 +3,15 @@
 Usage: python benchmarks/rnn.py [--reps 15] [--out benchmarks/results/rnn.json]
 
 Each repetition times every variant once, side by side, so that load from other processes hits
-them alike; the table gives each variant's median time and the median of its per-repetition
-ratio to torch.nn.
+them alike. The table gives each variant's median time and "× torch", the ratio of that median to
+torch.nn's median from the same run, so the two columns always agree (a median of per-repetition
+ratios need not: 12 ms against torch's 13 ms could read 1.12×). The load average before and after
+the run is printed and written too: a busy machine makes every number suspect.
 """
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -51,15 +54,19 @@ def measure(layers: dict[str, nn.Module], x: Tensor, reps: int) -> dict[str, lis
 
 
 def summarise(times: dict[str, list[float]]) -> list[dict[str, float | str]]:
-    reference = next(iter(times.values()))
-    return [
-        {
-            "variant": name,
-            "median_ms": 1000 * statistics.median(ts),
-            "ratio": statistics.median(t / r for t, r in zip(ts, reference, strict=True)),
-        }
-        for name, ts in times.items()
-    ]
+    """Each variant's median time and its ratio to the first variant's (torch.nn's) median."""
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    reference = next(iter(medians.values()))
+    return [{"variant": name, "median_ms": 1000 * median, "ratio": median / reference}
+            for name, median in medians.items()]
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (None where the OS has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,15 +83,19 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     x = torch.randn(args.batch, args.steps, args.input, requires_grad=True)
     settings = {k: v for k, v in vars(args).items() if k != "out"}
-    print(f"forward+backward, {settings}")
+    load = {"before": load_average()}
+    print(f"forward+backward, {settings}, load average {load['before']}, {os.cpu_count()} CPUs")
     print(f"{'cell':<6} {'variant':<16} {'median ms':>10} {'× torch':>8}")
     rows = []
     for cell in TORCH_LAYERS:
         for row in summarise(measure(variants(cell, args), x, args.reps)):
             rows.append({"cell": cell, **row})
             print(f"{cell:<6} {row['variant']:<16} {row['median_ms']:>10.2f} {row['ratio']:>8.3f}")
+    load["after"] = load_average()
+    print(f"load average after the run: {load['after']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"settings": settings, "rows": rows}, indent=2) + "\n")
+    result = {"settings": settings, "load_average": load, "cpus": os.cpu_count(), "rows": rows}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")
 
 
