@@ -21,7 +21,7 @@ import difflib
 import math
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
@@ -247,13 +247,14 @@ class _StrictLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader refuses it below: "found unhashable key"
             where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, typing.Hashable) and key in first_line:
+            if key in first_line:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{where}', first on line {first_line[key]}",
                     key_node.start_mark)
-            if isinstance(key, typing.Hashable):
-                first_line[key] = key_node.start_mark.line + 1
+            first_line[key] = key_node.start_mark.line + 1
             self._hand_down(value_node, where)
         return super().construct_mapping(node, deep)
 

@@ -118,7 +118,8 @@ def test_read_yaml_lets_a_merge_key_be_overridden(tmp_path) -> None:
     (b"name: caf\xe9\n", r"r\.yaml: line 1 is not UTF-8 text \(invalid continuation byte\)$"),
     (b"a: 1\nb: \x07\n", r"r\.yaml: invalid YAML \(unacceptable character #x0007: special"),
     (b"", r"r\.yaml: expected a mapping of recipe sections, got an empty file$"),
-], ids=["latin-1", "control-character", "empty"])
+    (b"? [a]\n: 1\n", r"r\.yaml: line 1 invalid YAML \(found unhashable key\)$"),
+], ids=["latin-1", "control-character", "empty", "unhashable-key"])
 def test_read_yaml_refuses_bad_files_in_one_line(tmp_path, data: bytes, message: str) -> None:
     (tmp_path / "r.yaml").write_bytes(data)
     with pytest.raises(ConfigError, match=message) as error:
