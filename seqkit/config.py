@@ -212,7 +212,7 @@ def apply_override(cls: type, data: dict, assignment: str) -> None:
                           f"got an empty name in '{key.strip()}'")
     tp = field_type(cls, path, where)
     try:
-        parsed = yaml.safe_load(text)
+        parsed = _load_yaml(text)
     except yaml.YAMLError as error:
         raise ConfigError(f"{where}: the value is not valid YAML ({_problem(error)})") from None
     value = _convert(tp, parsed, where)
@@ -267,6 +267,11 @@ class _StrictLoader(yaml.SafeLoader):
                 self._hand_down(item, f"{path}[{index}]")
 
 
+def _load_yaml(text: str) -> Any:
+    """The plain data (no Python objects: a SafeLoader) in ``text``; raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_StrictLoader)
+
+
 def _problem(error: yaml.YAMLError) -> str:
     """The one-line description of a YAML error, without PyYAML's multi-line context."""
     problem = getattr(error, "problem", None)
@@ -283,7 +288,7 @@ def read_yaml(path: str | Path) -> dict:
         line = error.object.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path}: line {line} is not UTF-8 text ({error.reason})") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: builds plain data only
+        data = _load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""

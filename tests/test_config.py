@@ -162,6 +162,7 @@ def test_override_adds_typed_keys_to_dict_fields_at_any_depth() -> None:
     ("betas.=1", r"got an empty name in 'betas\.'"),
     ("betas.b=[1,", r"--set betas\.b=\[1,: the value is not valid YAML \(expected the node"),
     ("betas.b=a: b: c", r"not valid YAML \(mapping values are not allowed here\)$"),
+    ("groups={a: {x: 1}, a: {x: 2}}", r"not valid YAML \(duplicate key 'a', first on line 1\)$"),
 ])
 def test_override_errors_in_dicts_and_keys(assignment: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
