@@ -37,6 +37,13 @@ verse. The WEB's text follows KJV numbering (its Strong's tags follow the Hebrew
 used), so the English of RV1909 slot i is the WEB's (and the KJV's) verse j. The WEB's Apocrypha
 have no Spanish and are never read; verses empty in any of the three are dropped.
 
+Measured on Debian 12's packages: 31,058 verses aligned; 174 re-paired (11 of the chapters above
+and 1 Chr 1:31); 26 dropped: 19 merges or splits at the ends of shifted runs (Judg 14:19–20 among
+them, Num 13:33, Job 39:30, 1 Chr 1:30 and 1:32, Acts 19:40, ...) and 7 verses the WEB leaves
+empty (Luke 17:36, Acts 8:37, 15:34, 24:7, Rom 16:25–27). About 7 s of CPU time.
+Known limit: the KJV marks Psalm 119's letter names (ALEPH, BETH, …) as headings, RV1909 and the
+WEB as text, so 22 KJV lines lack the word the other two have.
+
 Split: aligned verse n (0-based, canonical order) goes to test when n % 100 == 0, to valid when
 n % 100 == 1, else to train; files ``{train,valid,test}.{es,en,kjv}``, one verse a line.
 """
@@ -88,6 +95,7 @@ GLUED = re.compile(r"(</w>|</transChange>)(?=<w\b|<transChange\b)")
 SPACE = re.compile(r"</?(?:l|lb|lg|div|milestone|chapter|list|item)\b[^>]*>")
 TAG = re.compile(r"<[^>]*>")
 STRONG = re.compile(r'lemma="strong:([^"]*)"')
+NUMBER = re.compile(r"\b([HG])0*(\d+)\b")  # H0430 → ("H", "430")
 
 
 def decode(line: bytes) -> str:
@@ -109,8 +117,8 @@ def read_imp(data: bytes) -> dict[Key, str]:
     """
     verses: dict[Key, str] = {}
     key: Key | None = None
-    for line in data.split(b"\n"):
-        text = decode(line.removesuffix(b"\r"))
+    for line in data.splitlines():  # bytes split at "\n", "\r\n" and "\r" only
+        text = decode(line)
         if text.startswith("$$$"):
             m = KEY.fullmatch(text)
             key = Key(m[1], int(m[2]), int(m[3])) if m and int(m[3]) > 0 else None
@@ -135,8 +143,8 @@ def strip_markup(osis: str) -> str:
 
 def strongs(osis: str) -> frozenset[str]:
     """The Strong's numbers tagged in a verse's text: ``strong:H0430`` → ``H430``."""
-    return frozenset(f"{n[0]}{int(n[1:])}" for lemma in STRONG.findall(_body(osis))
-                     for n in lemma.split() if re.fullmatch(r"[HG]\d+", n))
+    return frozenset(letter + digits for lemma in STRONG.findall(_body(osis))
+                     for letter, digits in NUMBER.findall(lemma))
 
 
 def cut_colophons(text: dict[Key, str]) -> dict[Key, str]:
