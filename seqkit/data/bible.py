@@ -55,7 +55,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from seqkit.data.errors import DataError
 from seqkit.data.parallel import write_lines
@@ -151,11 +151,9 @@ def cut_colophons(text: dict[Key, str]) -> dict[Key, str]:
     """RV1909's plain text without the colophon after the last "Amén." of each Pauline letter."""
     text = dict(text)
     for book in PAULINE:
-        last = [key for key in text if key.book == book and text[key]][-1:]
-        for key in last:
-            end = text[key].rfind("Amén.")
-            if end >= 0:
-                text[key] = text[key][:end + len("Amén.")]
+        last = next((key for key in reversed(text) if key.book == book and text[key]), None)
+        if last is not None and (end := text[last].rfind("Amén.")) >= 0:
+            text[last] = text[last][:end + len("Amén.")]
     return text
 
 
@@ -261,22 +259,25 @@ def split_of(n: int) -> str:
 def dump_modules(progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
     """``mod2imp``'s dump of each module of ``MODULES``, by side; a missing program or module is
     a one-line DataError naming the Debian packages to install."""
-    missing = [] if shutil.which("mod2imp") else ["mod2imp"]
-    dumps = {}
+    if shutil.which("mod2imp") is None:
+        _missing(["mod2imp"])
+    dumps, missing = {}, []
     for side, module in MODULES.items():
-        if missing == ["mod2imp"]:
-            break
         if progress:
             progress(f"bible: reading {module}")
         run = subprocess.run(["mod2imp", module], capture_output=True, check=False)
-        if run.returncode != 0 or not run.stdout.strip():
+        if run.returncode != 0 or not run.stdout.strip():  # "Couldn't find module", exit 255
             missing.append(module)
         dumps[side] = run.stdout
     if missing:
-        names = " ".join(PACKAGES[name] for name in missing)
-        raise DataError(f"bible: needs the Debian packages {names} (for {', '.join(missing)}); "
-                        f"install them with: apt-get install {' '.join(PACKAGES.values())}")
+        _missing(missing)
     return dumps
+
+
+def _missing(names: list[str]) -> NoReturn:
+    packages = " ".join(PACKAGES[name] for name in names)
+    raise DataError(f"bible: needs the Debian packages {packages} (for {', '.join(names)}); "
+                    f"install them with: apt-get install {' '.join(PACKAGES.values())}")
 
 
 def prepare(directory: str | Path, progress: Callable[[str], None] | None = None
