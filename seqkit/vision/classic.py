@@ -111,6 +111,8 @@ class LeNet5Config:
 
 
 class LeNet5(ConvNet):
+    """LeNet-5 (LeCun et al. 1998) from ``shapes.lenet5_layers``: 62,006 parameters at 32×32×3."""
+
     def __init__(self, config: LeNet5Config) -> None:
         c = config
         super().__init__(shapes.lenet5_layers(c.num_classes, c.pool),
@@ -132,6 +134,8 @@ class AlexNetConfig:
 
 
 class AlexNet(ConvNet):
+    """AlexNet (Krizhevsky et al. 2012) from ``shapes.alexnet_layers``, on 227×227 images."""
+
     def __init__(self, config: AlexNetConfig) -> None:
         super().__init__(shapes.alexnet_layers(config.num_classes), (227, 227, config.in_channels),
                          keep_prob=config.keep_prob)
@@ -160,6 +164,9 @@ class VGG16Config:
 
 
 class VGG16(ConvNet):
+    """VGG-16 (Simonyan & Zisserman 2014) from ``shapes.vgg16_layers``: 138,357,544 parameters at
+    full width; build it under ``torch.device("meta")`` to inspect it without allocating."""
+
     def __init__(self, config: VGG16Config) -> None:
         c = config
         super().__init__(shapes.vgg16_layers(c.width, c.fc_units, c.num_classes),

@@ -41,8 +41,9 @@ def iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
         return (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])
 
     union = area(a) + area(b) - intersection
-    return torch.where(union > 0, intersection / union.clamp(min=torch.finfo(union.dtype).tiny),
-                       torch.zeros_like(union))
+    positive = union > 0
+    ratio = intersection / torch.where(positive, union, torch.ones_like(union))  # no 0/0
+    return torch.where(positive, ratio, torch.zeros_like(ratio))
 
 
 def non_max_suppression(
