@@ -1,0 +1,153 @@
+"""Trigger detections from per-frame scores, over audio of any length, and how to score them.
+
+A detection is a run of frames whose score ŷ<t> is at least ``threshold``; a run that starts
+within ``refractory_seconds`` of the end of the previous detection is merged into it (one word
+makes one detection even if ŷ dips briefly). Its score is the highest ŷ in it; its times are
+those of its first frame's start and its last frame's end, frame t covering
+[t · frame_seconds, (t + 1) · frame_seconds).
+
+Scored against the true words: a word is detected by the first unmatched detection starting in
+[word start, word end + max_delay_seconds]; the false-reject rate is the share of words missed,
+and every detection matching no word is a false accept, counted per hour of audio. The counts
+(words, misses, false accepts, seconds) add up over files: pool them, never average rates.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from seqkit.speech.audio import SAMPLE_RATE
+from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
+
+
+class Detection(NamedTuple):
+    """One trigger detection: ``start_seconds end_seconds score``."""
+
+    start_seconds: float
+    end_seconds: float
+    score: float  # max ŷ over the detection's frames
+
+    def __str__(self) -> str:
+        return f"{self.start_seconds:.2f} {self.end_seconds:.2f} {self.score:.3f}"
+
+
+class StreamingDetector:
+    """Turns chunks of per-frame scores into detections as soon as they are certain.
+
+    ``push(scores)`` returns the detections that can no longer grow (their refractory period has
+    passed); ``flush()`` returns the one still open at the end of the stream. Feeding a sequence
+    in any chunks gives the same detections as feeding it whole.
+    """
+
+    def __init__(self, frame_seconds: float, threshold: float = 0.5,
+                 refractory_seconds: float = 1.0) -> None:
+        if frame_seconds <= 0 or not 0 < threshold <= 1 or refractory_seconds < 0:
+            raise ValueError(f"StreamingDetector: expected frame_seconds > 0, threshold in (0, 1] "
+                             f"and refractory_seconds >= 0, got {frame_seconds}, {threshold} "
+                             f"and {refractory_seconds}")
+        self.frame_seconds, self.threshold = frame_seconds, threshold
+        self.refractory_frames = refractory_seconds / frame_seconds
+        self.t = 0  # frames consumed so far
+        self.open: list[float] | None = None  # [first frame, last frame, max score] or None
+
+    def push(self, scores: Tensor | Iterable[float]) -> list[Detection]:
+        """Consume scores ŷ (n,) of the next n frames; return the detections that closed."""
+        done = []
+        values = scores.tolist() if isinstance(scores, Tensor) else scores
+        for score in values:
+            # frames since the open detection ended: last + 1 … t − 1; once more than the
+            # refractory period, it cannot grow any more
+            if self.open is not None and self.t - self.open[1] - 1 > self.refractory_frames:
+                done.append(self._close())
+            if score >= self.threshold:
+                if self.open is None:
+                    self.open = [self.t, self.t, score]
+                else:
+                    self.open[1], self.open[2] = self.t, max(self.open[2], score)
+            self.t += 1
+        return done
+
+    def flush(self) -> list[Detection]:
+        """The detection still open at the end of the stream, if any."""
+        return [self._close()] if self.open is not None else []
+
+    def _close(self) -> Detection:
+        assert self.open is not None
+        first, last, score = self.open
+        self.open = None
+        return Detection(first * self.frame_seconds, (last + 1) * self.frame_seconds, score)
+
+
+def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
+           refractory_seconds: float = 1.0) -> list[Detection]:
+    """The detections of a whole score sequence ŷ (T_y,)."""
+    detector = StreamingDetector(frame_seconds, threshold, refractory_seconds)
+    return detector.push(scores) + detector.flush()
+
+
+def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfig,
+                window_seconds: float = 10.0) -> tuple[Tensor, float]:
+    """ŷ for audio of any length (N,), and the seconds per output frame.
+
+    The audio is cut into consecutive windows of ``window_seconds`` (the last one zero-padded),
+    each scored alone in eval mode, like the clips the model was trained on; the scores are
+    concatenated and cut to the audio's length.
+    """
+    window = int(window_seconds * SAMPLE_RATE)
+    pieces = waveform.split(window)
+    padded = torch.stack([torch.nn.functional.pad(p, (0, window - p.numel())) for p in pieces])
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        y_hat = torch.sigmoid(model(normalise(log_mel_spectrogram(padded, features))))  # (W, T_y)
+    model.train(was_training)
+    frame_seconds = window_seconds / y_hat.shape[1]
+    total = round(waveform.numel() / SAMPLE_RATE / frame_seconds)
+    return y_hat.reshape(-1)[:total], frame_seconds
+
+
+@dataclass(frozen=True)
+class DetectionStats:
+    """Additive counts behind the false-reject rate and false accepts per hour (``a + b``)."""
+
+    words: int  # true trigger words
+    misses: int  # words no detection matched
+    false_accepts: int  # detections that matched no word
+    seconds: float  # audio length
+
+    def __add__(self, other: "DetectionStats") -> "DetectionStats":
+        return DetectionStats(self.words + other.words, self.misses + other.misses,
+                              self.false_accepts + other.false_accepts,
+                              self.seconds + other.seconds)
+
+    @property
+    def false_reject_rate(self) -> float:
+        """misses / words (0 with no words)."""
+        return self.misses / self.words if self.words else 0.0
+
+    @property
+    def false_accepts_per_hour(self) -> float:
+        return self.false_accepts / (self.seconds / 3600) if self.seconds else 0.0
+
+    def format(self, signature: str) -> str:
+        return (f"FRR = {100 * self.false_reject_rate:.2f}% ({self.misses}/{self.words}) | "
+                f"FA/h = {self.false_accepts_per_hour:.2f} ({self.false_accepts} in "
+                f"{self.seconds / 3600:.3f} h) | {signature}")
+
+
+def detection_stats(detections: list[Detection], words: list[tuple[float, float]],
+                    seconds: float, max_delay_seconds: float = 1.0) -> DetectionStats:
+    """Match detections to true words (start, end) in seconds, as in the module docstring."""
+    unmatched = sorted(detections)
+    misses = 0
+    for start, end in sorted(words):
+        hit = next((d for d in unmatched
+                    if start <= d.start_seconds <= end + max_delay_seconds), None)
+        if hit is None:
+            misses += 1
+        else:
+            unmatched.remove(hit)
+    return DetectionStats(len(words), misses, len(unmatched), seconds)

@@ -1,0 +1,207 @@
+"""Trigger-word detection as in the notes' assignment: synthetic 10 s clips, per-frame labels, and
+the Conv1D → GRU → GRU model.
+
+Notes: "RNN output to be set to 1 just after the trigger word was said, else 0". A clip is a
+background with positive (trigger) and negative words added at random, non-overlapping places;
+its label y<t> over the model's T_y output frames is 1 for the ``label_frames`` (50) frames right
+after each positive word ends, so the model must hear the whole word before it fires.
+
+Model (shapes: B batch, T feature frames, F mel bands, C conv channels, H hidden, T_y outputs):
+
+    x (B, T, F) → Conv1D(C, kernel 15, stride 4) → (B, T_y, C),  T_y = ⌊(T − 15) / 4⌋ + 1
+      → BatchNorm → ReLU → Dropout → GRU(H) → Dropout → GRU(H) → Dropout → Dense(1) → z (B, T_y)
+    ŷ<t> = σ(z<t>), trained with binary cross-entropy against y<t>
+
+The default features (hop 29 samples at 16 kHz: T = 5518 for 10 s) give T_y = 1376 outputs per
+10 s, the assignment's 1375 up to rounding, so 50 frames are 0.36 s.
+"""
+
+import random
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from seqkit.config import require
+from seqkit.core import BatchNorm, Dense, Dropout, binary_cross_entropy_with_logits
+from seqkit.core.init import initialise_
+from seqkit.rnn import RNN
+from seqkit.speech.audio import SAMPLE_RATE
+from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
+
+TRIGGER_FEATURES = FeatureConfig(n_fft=400, win_length=400, hop_length=29, n_mels=40)
+
+
+@dataclass(frozen=True)
+class TriggerWordConfig:
+    """The trigger-word model; defaults are the assignment's (196 filters, 128 GRU units)."""
+
+    n_mels: int = 40  # F, input features per frame
+    channels: int = 196  # C, Conv1D filters
+    kernel_size: int = 15  # Conv1D width in frames
+    stride: int = 4  # Conv1D stride: T_y = ⌊(T − kernel_size) / stride⌋ + 1
+    hidden_size: int = 128  # H, units of each GRU
+    dropout: float = 0.2  # drop probability after the conv block and each GRU (keep 1 − dropout)
+
+    def __post_init__(self) -> None:
+        for key in ("n_mels", "channels", "kernel_size", "stride", "hidden_size"):
+            require(getattr(self, key) >= 1, f"model.{key}", "≥ 1", getattr(self, key))
+        require(0 <= self.dropout < 1, "model.dropout", "in [0, 1)", self.dropout)
+
+
+class Conv1d(nn.Module):
+    """1-D convolution over time (cross-correlation): z<t> = Σ_k W_k x<t·s + k> + b.
+
+    ``weight`` (C_out, C_in, f) He-initialised, ``bias`` (C_out,) at 0; x (B, C_in, T) →
+    (B, C_out, ⌊(T − f) / s⌋ + 1), no padding ("valid").
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int = 1) -> None:
+        super().__init__()
+        self.stride = stride
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, kernel_size))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        initialise_(self.weight, "he_uniform")
+
+    def forward(self, x: Tensor) -> Tensor:
+        C_in, f = self.weight.shape[1:]
+        if x.dim() != 3 or x.shape[1] != C_in or x.shape[2] < f:
+            raise ValueError(f"Conv1d: expected input of shape (B, {C_in}, T ≥ {f}), got "
+                             f"{tuple(x.shape)}")
+        return F.conv1d(x, self.weight, self.bias, self.stride)
+
+
+class TriggerWordModel(nn.Module):
+    """Conv1D → BatchNorm → ReLU → Dropout → GRU → GRU → per-frame logits (module docstring)."""
+
+    def __init__(self, config: TriggerWordConfig | None = None) -> None:
+        super().__init__()
+        self.config = config = config or TriggerWordConfig()
+        keep = 1.0 - config.dropout
+        self.conv = Conv1d(config.n_mels, config.channels, config.kernel_size, config.stride)
+        self.norm = BatchNorm(config.channels)
+        self.drop = Dropout(keep)
+        # two stacked GRUs with dropout between them (inside RNN) and after the second (here)
+        self.gru = RNN("gru", config.channels, config.hidden_size, num_layers=2,
+                       dropout=config.dropout)
+        self.out = Dense(config.hidden_size, 1)
+
+    def output_frames(self, num_frames: int) -> int:
+        """T_y = ⌊(T − kernel_size) / stride⌋ + 1."""
+        return (num_frames - self.config.kernel_size) // self.config.stride + 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits z (B, T_y) of features x (B, T, F); ŷ = σ(z) is the trigger probability."""
+        if x.dim() != 3:
+            raise ValueError(f"TriggerWordModel: expected features of shape (B, T, F), got "
+                             f"{tuple(x.shape)}")
+        u = self.conv(x.transpose(1, 2))  # (B, C, T_y)
+        a = self.drop(torch.relu(self.norm(u))).transpose(1, 2)  # (B, T_y, C)
+        h, _ = self.gru(a)  # (B, T_y, H)
+        return self.out(self.drop(h)).squeeze(2)  # (B, T_y)
+
+
+def trigger_loss(model: TriggerWordModel, features: Tensor, labels: Tensor) -> Tensor:
+    """Mean binary cross-entropy of a batch: features (B, T, F), labels y (B, T_y) in {0, 1}."""
+    return binary_cross_entropy_with_logits(model(features), labels)
+
+
+class Clip(NamedTuple):
+    """A synthetic training clip and where its words are, in samples [start, end)."""
+
+    waveform: Tensor  # (N,)
+    positives: list[tuple[int, int]]
+    negatives: list[tuple[int, int]]
+
+
+def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: random.Random,
+           attempts: int = 100) -> tuple[int, int] | None:
+    """A random [start, end) of ``length`` samples overlapping none of ``taken``, or None."""
+    for _ in range(attempts):
+        start = rng.randint(0, clip_length - length)
+        if all(start + length <= s or e <= start for s, e in taken):
+            return start, start + length
+    return None
+
+
+def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tensor],
+              rng: random.Random, max_positives: int = 4, max_negatives: int = 2) -> Clip:
+    """``background`` (N,) with 0..max_positives positive and 0..max_negatives negative words
+    (drawn from the lists) added at random non-overlapping positions; a word that finds no free
+    place in 100 attempts is left out."""
+    for kind, words in (("positive", positives), ("negative", negatives)):
+        for word in words:
+            if word.numel() > background.numel():
+                raise ValueError(f"make_clip: a {kind} word of {word.numel()} samples does not "
+                                 f"fit a clip of {background.numel()}")
+    waveform = background.clone()
+    taken: list[tuple[int, int]] = []
+    placed: dict[str, list[tuple[int, int]]] = {"positive": [], "negative": []}
+    for kind, words, most in (("positive", positives, max_positives),
+                              ("negative", negatives, max_negatives)):
+        for _ in range(rng.randint(0, most) if words else 0):
+            word = rng.choice(words)
+            span = _place(word.numel(), waveform.numel(), taken, rng)
+            if span is not None:
+                waveform[span[0]:span[1]] += word.to(waveform)
+                taken.append(span)
+                placed[kind].append(span)
+    return Clip(waveform, sorted(placed["positive"]), sorted(placed["negative"]))
+
+
+def frame_labels(positives: list[tuple[int, int]], num_samples: int, num_outputs: int,
+                 label_frames: int = 50) -> Tensor:
+    """y (T_y,): 1 for the ``label_frames`` outputs after each positive word ends, else 0.
+
+    Output t covers time t · N / T_y; a word ending at sample e ends at output ⌊e · T_y / N⌋, and
+    outputs ⌊e · T_y / N⌋ + 1 … + label_frames are set (cut at T_y): for N = 160,000 and
+    T_y = 1376, a word ending at 5 s (e = 80,000) sets outputs 689..738.
+    """
+    y = torch.zeros(num_outputs)
+    for _, end in positives:
+        last = end * num_outputs // num_samples
+        y[last + 1:last + 1 + label_frames] = 1.0
+    return y
+
+
+class TriggerClips(torch.utils.data.Dataset):
+    """``count`` synthetic clips, item i built from its own seed (``seed``, i): features
+    (T, F) normalised per utterance, and labels (T_y,).
+
+    Backgrounds longer than ``clip_seconds`` are cropped at random; one clip is the same on every
+    call, so iteration order and restarts do not change the data.
+    """
+
+    def __init__(self, backgrounds: list[Tensor], positives: list[Tensor],
+                 negatives: list[Tensor], count: int, seed: int = 0, clip_seconds: float = 10.0,
+                 model: TriggerWordConfig | None = None,
+                 features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50) -> None:
+        self.num_samples = int(clip_seconds * SAMPLE_RATE)
+        if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
+            raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
+                             f"({self.num_samples} samples)")
+        self.backgrounds, self.positives, self.negatives = backgrounds, positives, negatives
+        self.count, self.seed = count, seed
+        self.features, self.label_frames = features, label_frames
+        config = model or TriggerWordConfig()
+        T = features.num_frames(self.num_samples)
+        self.num_outputs = (T - config.kernel_size) // config.stride + 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def clip(self, i: int) -> Clip:
+        rng = random.Random(f"{self.seed}:{i}")  # str seeds hash stably: one clip per (seed, i)
+        background = rng.choice(self.backgrounds)
+        start = rng.randint(0, background.numel() - self.num_samples)
+        return make_clip(background[start:start + self.num_samples], self.positives,
+                         self.negatives, rng)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+        clip = self.clip(i)
+        x = normalise(log_mel_spectrogram(clip.waveform, self.features))  # (T, F)
+        y = frame_labels(clip.positives, self.num_samples, self.num_outputs, self.label_frames)
+        return x, y

@@ -1,0 +1,80 @@
+"""Trigger detections on constructed score sequences, streaming equals whole, FRR and FA/hour."""
+
+import pytest
+import torch
+
+from seqkit.speech.detect import (
+    Detection,
+    DetectionStats,
+    StreamingDetector,
+    detect,
+    detection_stats,
+    score_audio,
+)
+from seqkit.speech.features import FeatureConfig
+from seqkit.speech.trigger import TriggerWordConfig, TriggerWordModel
+
+
+def _scores(runs: list[tuple[int, int, float]], T: int = 100) -> torch.Tensor:
+    y = torch.full((T,), 0.1)
+    for start, end, value in runs:
+        y[start:end] = value
+    return y
+
+
+def test_runs_above_threshold_become_detections_with_timestamps() -> None:
+    y = _scores([(10, 15, 0.9), (50, 52, 0.7), (70, 71, 0.4)])
+    assert detect(y, frame_seconds=0.1, threshold=0.5, refractory_seconds=0.5) == [
+        Detection(1.0, 1.5, pytest.approx(0.9)), Detection(5.0, 5.2, pytest.approx(0.7))]
+    assert str(detect(y, 0.1, 0.5, 0.5)[0]) == "1.00 1.50 0.900"
+
+
+def test_refractory_period_merges_a_dip_but_not_a_new_word() -> None:
+    y = _scores([(10, 15, 0.9), (17, 19, 0.95), (40, 42, 0.8)])
+    merged = detect(y, frame_seconds=0.1, threshold=0.5, refractory_seconds=0.5)
+    assert merged == [Detection(1.0, pytest.approx(1.9), pytest.approx(0.95)),
+                      Detection(4.0, 4.2, pytest.approx(0.8))]
+    assert len(detect(y, frame_seconds=0.1, threshold=0.5, refractory_seconds=0.0)) == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 100])
+def test_streaming_in_chunks_equals_the_whole_sequence(chunk: int) -> None:
+    y = torch.rand(100, generator=torch.Generator().manual_seed(0))
+    detector = StreamingDetector(frame_seconds=0.01, threshold=0.8, refractory_seconds=0.02)
+    found = [d for piece in y.split(chunk) for d in detector.push(piece)] + detector.flush()
+    assert found == detect(y, 0.01, 0.8, 0.02)
+    assert len(found) > 3
+
+
+def test_detection_stats_count_misses_and_false_accepts() -> None:
+    words = [(1.0, 1.5), (5.0, 5.6), (8.0, 8.4)]
+    detections = [Detection(1.6, 1.9, 0.9),  # within 1 s after the first word: a hit
+                  Detection(3.0, 3.2, 0.8),  # no word: false accept
+                  Detection(1.7, 1.8, 0.7),  # second detection of word 1: false accept
+                  Detection(9.5, 9.8, 0.9)]  # 1.1 s after word 3 ends: too late
+    stats = detection_stats(detections, words, seconds=1800.0, max_delay_seconds=1.0)
+    assert stats == DetectionStats(words=3, misses=2, false_accepts=3, seconds=1800.0)
+    assert stats.false_reject_rate == pytest.approx(2 / 3)
+    assert stats.false_accepts_per_hour == pytest.approx(6.0)
+    pooled = stats + DetectionStats(1, 0, 0, 1800.0)
+    assert pooled.false_reject_rate == 0.5 and pooled.false_accepts_per_hour == 3.0
+    assert pooled.format("threshold:0.5|refractory:1.0") == (
+        "FRR = 50.00% (2/4) | FA/h = 3.00 (3 in 1.000 h) | threshold:0.5|refractory:1.0")
+
+
+def test_score_audio_covers_long_audio_window_by_window() -> None:
+    torch.manual_seed(0)
+    model = TriggerWordModel(TriggerWordConfig(n_mels=8, channels=4, hidden_size=4))
+    features = FeatureConfig(n_mels=8, hop_length=160)
+    audio = torch.randn(int(2.5 * 16000)) * 0.1
+    y_hat, frame_seconds = score_audio(model, audio, features, window_seconds=1.0)
+    per_window = model.output_frames(features.num_frames(16000))
+    assert frame_seconds == pytest.approx(1.0 / per_window)
+    assert y_hat.shape == (round(2.5 * per_window),) and ((y_hat > 0) & (y_hat < 1)).all()
+    assert model.training  # the model's mode is restored
+
+
+def test_detector_errors() -> None:
+    with pytest.raises(ValueError, match=r"StreamingDetector: expected frame_seconds > 0, "
+                                         r"threshold in \(0, 1\]"):
+        StreamingDetector(0.01, threshold=1.5)

@@ -1,0 +1,148 @@
+"""Trigger word: clips, frame labels, the Conv1D → GRU → GRU model against torch.nn."""
+
+import itertools
+import random
+
+import pytest
+import torch
+from torch import nn
+
+from seqkit.errors import ConfigError
+from seqkit.speech.features import FeatureConfig
+from seqkit.speech.trigger import (
+    TRIGGER_FEATURES,
+    Conv1d,
+    TriggerClips,
+    TriggerWordConfig,
+    TriggerWordModel,
+    frame_labels,
+    make_clip,
+    trigger_loss,
+)
+
+TINY = TriggerWordConfig(n_mels=8, channels=6, kernel_size=15, stride=4, hidden_size=5,
+                         dropout=0.1)
+
+
+def test_default_output_rate_is_the_assignments() -> None:
+    T = TRIGGER_FEATURES.num_frames(160_000)  # 10 s at 16 kHz
+    assert T == 5518
+    assert TriggerWordModel().output_frames(T) == 1376  # ≈ the assignment's T_y = 1375
+
+
+def test_conv1d_equals_torch() -> None:
+    conv = Conv1d(3, 4, kernel_size=5, stride=2).double()
+    oracle = nn.Conv1d(3, 4, 5, stride=2).double()
+    oracle.load_state_dict(conv.state_dict())
+    x = torch.randn(2, 3, 17, dtype=torch.float64)
+    torch.testing.assert_close(conv(x), oracle(x))
+    assert conv(x).shape == (2, 4, 7)  # ⌊(17 − 5) / 2⌋ + 1
+    with pytest.raises(ValueError, match=r"Conv1d: expected input of shape \(B, 3, T ≥ 5\), "
+                                         r"got \(2, 3, 4\)"):
+        conv(x[..., :4])
+
+
+def test_model_equals_torch_nn_in_eval_mode() -> None:
+    torch.manual_seed(0)
+    model = TriggerWordModel(TINY).double()
+    with torch.no_grad():  # non-trivial batch-norm statistics
+        model.norm.moving_mean.uniform_(-1, 1)
+        model.norm.moving_var.uniform_(0.5, 2)
+        model.norm.gamma.uniform_(0.5, 2)
+    model.eval()
+    conv = nn.Conv1d(8, 6, 15, stride=4).double()
+    conv.load_state_dict(model.conv.state_dict())
+    norm = nn.BatchNorm1d(6).double().eval()
+    norm.load_state_dict({"weight": model.norm.gamma, "bias": model.norm.beta,
+                          "running_mean": model.norm.moving_mean,
+                          "running_var": model.norm.moving_var,
+                          "num_batches_tracked": torch.tensor(0)})
+    gru = nn.GRU(6, 5, num_layers=2, batch_first=True).double()
+    gru.load_state_dict(model.gru.state_dict())
+    dense = nn.Linear(5, 1).double()
+    dense.load_state_dict(model.out.state_dict())
+    x = torch.randn(3, 60, 8, dtype=torch.float64)  # (B, T, F)
+    h, _ = gru(torch.relu(norm(conv(x.transpose(1, 2)))).transpose(1, 2))
+    expected = dense(h).squeeze(2)  # (B, T_y)
+    z = model(x)
+    assert z.shape == (3, model.output_frames(60)) == (3, 12)
+    torch.testing.assert_close(z, expected)
+
+
+def test_training_lowers_the_loss_on_two_clips() -> None:
+    torch.manual_seed(0)
+    model = TriggerWordModel(TINY)
+    x = torch.randn(2, 80, 8)
+    y = torch.zeros(2, model.output_frames(80))
+    y[0, 5:10] = 1
+    y[1, 12:] = 1
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    first = trigger_loss(model, x, y).item()
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = trigger_loss(model, x, y)
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.5 * first
+
+
+def test_make_clip_places_words_without_overlap() -> None:
+    background = torch.zeros(1000, dtype=torch.float64)
+    positives = [torch.full((100,), 1.0, dtype=torch.float64)]
+    negatives = [torch.full((50,), -1.0, dtype=torch.float64)]
+    placed = 0
+    for seed in range(20):
+        clip = make_clip(background, positives, negatives, random.Random(seed))
+        placed += len(clip.positives) + len(clip.negatives)
+        again = make_clip(background, positives, negatives, random.Random(seed))
+        assert (again.positives, again.negatives) == (clip.positives, clip.negatives)
+        assert len(clip.positives) <= 4 and len(clip.negatives) <= 2
+        spans = sorted(clip.positives + clip.negatives)
+        assert all(e1 <= s2 for (_, e1), (s2, _) in itertools.pairwise(spans))
+        expected = torch.zeros(1000, dtype=torch.float64)
+        for start, end in clip.positives:
+            expected[start:end] += 1.0
+        for start, end in clip.negatives:
+            expected[start:end] -= 1.0
+        torch.testing.assert_close(clip.waveform, expected)
+    assert placed > 40  # most draws find a place
+    assert (background == 0).all()  # the background is not changed in place
+    with pytest.raises(ValueError, match="make_clip: a positive word of 2000 samples does not "
+                                         "fit a clip of 1000"):
+        make_clip(background, [torch.zeros(2000)], [], random.Random(1), max_positives=1)
+
+
+def test_frame_labels_mark_50_outputs_after_each_positive() -> None:
+    y = frame_labels([(70_000, 80_000), (150_000, 159_000)], 160_000, 1376)
+    assert y.shape == (1376,)
+    assert y.nonzero().flatten().tolist() == list(range(689, 739)) + list(range(1368, 1376))
+
+
+def test_clips_dataset_is_deterministic_and_labelled() -> None:
+    g = torch.Generator().manual_seed(0)
+    backgrounds = [torch.randn(20_000, generator=g) * 0.01]
+    positives = [torch.randn(1600, generator=g) * 0.3]
+    negatives = [torch.randn(1200, generator=g) * 0.3]
+    features = FeatureConfig(n_mels=8, hop_length=160)
+    clips = TriggerClips(backgrounds, positives, negatives, count=6, seed=3, clip_seconds=1.0,
+                         model=TINY, features=features, label_frames=3)
+    x, y = clips[2]
+    assert x.shape == (101, 8) and y.shape == (clips.num_outputs,) == (22,)
+    x2, y2 = clips[2]
+    torch.testing.assert_close(x, x2, rtol=0, atol=0)
+    torch.testing.assert_close(y, y2, rtol=0, atol=0)
+    for i in range(len(clips)):
+        clip = clips.clip(i)
+        expected = frame_labels(clip.positives, 16_000, 22, label_frames=3)
+        torch.testing.assert_close(clips[i][1], expected)
+    with pytest.raises(ValueError, match=r"TriggerClips: expected backgrounds of at least 2\.0 s"):
+        TriggerClips(backgrounds, positives, negatives, count=1, clip_seconds=2.0)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"stride": 0}, r"model\.stride: expected ≥ 1, got 0"),
+    ({"dropout": 1.0}, r"model\.dropout: expected in \[0, 1\), got 1\.0"),
+])
+def test_config_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        TriggerWordConfig(**kwargs)
