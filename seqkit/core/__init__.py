@@ -1,6 +1,7 @@
 """The shared math core: activations, initialisers, layers, losses, optimisers, learning-rate
-schedules and gradient checking, written as the course notes write them. Imports nothing else of
-seqkit."""
+schedules and gradient checking, written as the course notes write them; losses and
+``make_optimizer`` run on torch's fused kernels where those compute the same. Imports nothing else
+of seqkit."""
 
 from seqkit.core.activations import (
     ELU,
@@ -47,21 +48,28 @@ from seqkit.core.layers import (
 from seqkit.core.losses import (
     SequenceLoss,
     binary_cross_entropy,
+    binary_cross_entropy_reference,
     binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_reference,
     categorical_cross_entropy,
+    categorical_cross_entropy_reference,
     l1_penalty,
     l2_penalty,
     mse,
     sequence_cross_entropy,
+    sequence_cross_entropy_reference,
 )
 from seqkit.core.optim import (
     OPTIMIZERS,
     SGD,
+    TORCH_EQUIVALENTS,
     Adagrad,
     Adam,
     Momentum,
     Nesterov,
     RMSprop,
+    TorchEquivalent,
+    TorchMomentum,
     make_optimizer,
 )
 from seqkit.core.schedules import (
@@ -83,6 +91,7 @@ __all__ = [
     "SELU_ALPHA",
     "SELU_LAMBDA",
     "SGD",
+    "TORCH_EQUIVALENTS",
     "Adagrad",
     "Adam",
     "AvgPool2d",
@@ -105,9 +114,14 @@ __all__ = [
     "SequenceLoss",
     "Softmax",
     "Staircase",
+    "TorchEquivalent",
+    "TorchMomentum",
     "binary_cross_entropy",
+    "binary_cross_entropy_reference",
     "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_reference",
     "categorical_cross_entropy",
+    "categorical_cross_entropy_reference",
     "constant_",
     "elu",
     "fans",
@@ -130,6 +144,7 @@ __all__ = [
     "schedule",
     "selu",
     "sequence_cross_entropy",
+    "sequence_cross_entropy_reference",
     "sigmoid",
     "small_random_",
     "softmax",
