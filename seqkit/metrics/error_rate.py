@@ -80,9 +80,10 @@ class ErrorRate:
     sentence after collapsing each run of whitespace to one space and stripping the ends (CER,
     spaces included, as the transcripts of ``seqkit.speech`` spell word boundaries).
 
-    >>> ErrorRate("word").corpus_score(["the cat sat", "a dog"], ["the cat sat down", "a dog"])
-    ErrorRateScore(name='WER', score=16.666666666666664, errors=1, ref_len=6, signature='unit:word|case:mixed')
-    """  # noqa: E501
+    >>> ErrorRate("word").corpus_score(["the cat sat", "a dog"],
+    ...                                ["the cat sat down", "a dog"]).format()
+    'WER|unit:word|case:mixed = 16.67 (errors 1, ref_len 6)'
+    """
 
     unit: Unit = "word"  # "word" (WER) or "char" (CER)
     lowercase: bool = False  # lowercase both sides first
