@@ -34,7 +34,8 @@ def binary_cross_entropy(y_hat: Tensor, y: Tensor) -> Tensor:
     """J = −1/m Σ_i [y log ŷ + (1 − y) log(1 − ŷ)], from probabilities ŷ ∈ [0, 1].
 
     Each log is clamped at −100, so ŷ = 0 or 1 gives a finite loss. Runs on
-    ``F.binary_cross_entropy``; :func:`binary_cross_entropy_reference` is the written-out form.
+    ``F.binary_cross_entropy``, which refuses ŷ outside [0, 1] with a RuntimeError (the
+    written-out form, :func:`binary_cross_entropy_reference`, gives nan there).
     Prefer :func:`binary_cross_entropy_with_logits` when ŷ = σ(z). Shapes: ŷ, y (N*) → ().
     """
     _check_same_shape("binary_cross_entropy", y_hat, y)
