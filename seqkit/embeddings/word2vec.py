@@ -1,0 +1,141 @@
+"""word2vec (Mikolov et al., 2013): skip-gram and CBOW with negative sampling or the full softmax.
+
+Notes, "Embedding matrix": the embedding of word j is e_j = E o_j, a row of the input matrix
+``embedding`` (V, E); each word t also has output parameters θ_t, a row of ``theta`` (V, E).
+For a context c and a target t the notes' softmax model is
+
+    p(t | c) = exp(θ_tᵀ e_c) / Σ_{j=1..V} exp(θ_jᵀ e_c)                       (full softmax)
+
+and negative sampling replaces it by k + 1 binary problems, P(y = 1 | c, t) = σ(θ_tᵀ e_c), with
+k noise words n_1..n_k drawn from P_n(w) ∝ f(w)^{3/4} (:meth:`WordVocab.noise_probs`):
+
+    L(c, t) = −log σ(θ_tᵀ e_c) − Σ_{i=1..k} log σ(−θ_{n_i}ᵀ e_c)                (negative sampling)
+
+What c and t are depends on the architecture, for a :class:`~seqkit.embeddings.corpus.Windows`
+batch (center words and their windows):
+
+- skip-gram: c is the center word, h = e_c, and every word t of its window is a target;
+- CBOW: h is the mean of the window's embeddings, and the center word is the one target.
+
+Note: the k noise words are drawn once per window and shared by that window's pairs (each pair
+still has its own k-term loss above). This keeps the update a few batched matrix products
+(:meth:`Word2Vec.sgd_step`), with no Python loop over words.
+"""
+
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqkit.config import require
+from seqkit.embeddings.corpus import Windows
+
+
+@dataclass
+class Word2VecConfig:
+    """The word2vec model and its loss (defaults: gensim 4's)."""
+
+    arch: Literal["skipgram", "cbow"] = "skipgram"  # who predicts whom (module docstring)
+    dim: int = 100  # E, the size of e_w and θ_w
+    negative: int = 5  # k, noise words per (c, t) pair
+    ns_exponent: float = 0.75  # exponent of f(w) in the noise distribution P_n
+    seed: int = 1  # initialisation of the embeddings
+
+    def __post_init__(self) -> None:
+        require(self.arch in ("skipgram", "cbow"), "model.arch", "skipgram | cbow", self.arch)
+        require(self.dim >= 1, "model.dim", "≥ 1", self.dim)
+        require(self.negative >= 1, "model.negative", "≥ 1", self.negative)
+        require(self.ns_exponent >= 0, "model.ns_exponent", "≥ 0", self.ns_exponent)
+
+
+class Inputs(NamedTuple):
+    """What the output layer sees for a batch of B windows (m targets per window)."""
+
+    h: torch.Tensor  # (B, E) e_c (skip-gram) or the window mean (CBOW)
+    targets: torch.Tensor  # (B, m) target ids: the window (skip-gram, m = 2W), the center (m = 1)
+    mask: torch.Tensor  # (B, m) bool, the real (c, t) pairs
+
+
+class Word2Vec(nn.Module):
+    """Input embeddings e_w (``embedding``) and output parameters θ_w (``theta``) of V words.
+
+    Initialised as word2vec: e_w ~ U(−0.5, 0.5)/E, θ_w = 0.
+    """
+
+    def __init__(self, vocab_size: int, config: Word2VecConfig | None = None) -> None:
+        super().__init__()
+        self.config = config = config or Word2VecConfig()
+        generator = torch.Generator().manual_seed(config.seed)
+        init = (torch.rand(vocab_size, config.dim, generator=generator) - 0.5) / config.dim
+        self.embedding = nn.Parameter(init)  # (V, E) rows e_w
+        self.theta = nn.Parameter(torch.zeros(vocab_size, config.dim))  # (V, E) rows θ_w
+
+    def inputs(self, windows: Windows) -> Inputs:
+        """h (B, E) and the targets (B, m) of each window, by the architecture."""
+        if self.config.arch == "skipgram":
+            return Inputs(self.embedding[windows.center], windows.context, windows.mask)
+        weights = windows.mask.to(self.embedding.dtype)  # (B, 2W)
+        weights = weights / weights.sum(1, keepdim=True)
+        h = torch.einsum("bj,bje->be", weights, self.embedding[windows.context])  # (B, E)
+        return Inputs(h, windows.center[:, None], torch.ones_like(windows.center[:, None],
+                                                                   dtype=torch.bool))
+
+    def negative_sampling_loss(self, windows: Windows, noise: torch.Tensor) -> torch.Tensor:
+        """Mean over the batch's (c, t) pairs of L(c, t); ``noise`` (B, k) are each window's n_i."""
+        h, targets, mask = self.inputs(windows)
+        positive = F.logsigmoid(torch.einsum("be,bme->bm", h, self.theta[targets]))  # (B, m)
+        negative = F.logsigmoid(-torch.einsum("be,bke->bk", h, self.theta[noise])).sum(1)  # (B,)
+        pairs = mask.sum(1)  # (B,) every pair of a window shares its noise words
+        return -((positive * mask).sum() + (negative * pairs).sum()) / pairs.sum()
+
+    def softmax_loss(self, windows: Windows) -> torch.Tensor:
+        """Mean over the (c, t) pairs of −log p(t | c), the full softmax over all V words."""
+        h, targets, mask = self.inputs(windows)
+        log_p = torch.log_softmax(h @ self.theta.T, dim=1)  # (B, V)
+        return -(log_p.gather(1, targets) * mask).sum() / mask.sum()
+
+    @torch.no_grad()
+    def sgd_step(self, windows: Windows, noise: torch.Tensor, lr: float) -> None:
+        """One SGD step of size ``lr`` on the *sum* of L(c, t) over the batch (as word2vec applies
+        α to every pair), gradients written out instead of autograd:
+
+            g_j = (y_j − σ(θ_jᵀ h)) · (pairs using j)        y = 1 for targets, 0 for noise
+            θ_j += lr · g_j h        h += lr · Σ_j g_j θ_j   (for CBOW shared by the window)
+
+        Equal to ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` (tested).
+        """
+        h, targets, mask = self.inputs(windows)
+        m = targets.shape[1]
+        ids = torch.cat([targets, noise], 1)  # (B, m + k)
+        theta = self.theta[ids]  # (B, m + k, E)
+        s = torch.bmm(theta, h[:, :, None]).squeeze(2)  # (B, m + k)
+        weight = torch.cat([mask, mask.sum(1, keepdim=True).expand_as(noise)], 1).to(s.dtype)
+        y = torch.zeros_like(s)
+        y[:, :m] = 1.0
+        g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + k)
+        dh = torch.bmm(g[:, None, :], theta).squeeze(1)  # (B, E)
+        d_theta = g[:, :, None] * h[:, None, :]  # (B, m + k, E)
+        self.theta.index_add_(0, ids.reshape(-1), d_theta.reshape(-1, h.shape[1]))
+        if self.config.arch == "skipgram":
+            self.embedding.index_add_(0, windows.center, dh)
+        else:
+            share = windows.mask / windows.mask.sum(1, keepdim=True)  # (B, 2W) ∂h/∂e_j
+            rows, cols = windows.mask.nonzero(as_tuple=True)
+            self.embedding.index_add_(0, windows.context[rows, cols],
+                                      dh[rows] * share[rows, cols, None])
+
+
+class NoiseSampler:
+    """Draws noise words from P_n by inverting its cumulative table (gensim's ``cum_table``)."""
+
+    def __init__(self, probs: torch.Tensor, generator: torch.Generator) -> None:
+        self.cdf = probs.double().cumsum(0)  # (V,)
+        self.cdf /= self.cdf[-1].clone()
+        self.generator = generator
+
+    def __call__(self, B: int, k: int) -> torch.Tensor:
+        """(B, k) ids drawn independently from P_n."""
+        u = torch.rand(B, k, generator=self.generator, dtype=torch.float64)
+        return torch.searchsorted(self.cdf, u).clamp_(max=self.cdf.numel() - 1)
