@@ -10,11 +10,12 @@ word2vec lowers the learning rate linearly with the share of the corpus processe
 """
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from seqkit.config import require
-from seqkit.embeddings.corpus import WindowStream
+from seqkit.embeddings.corpus import Windows
 from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec
 
 
@@ -53,15 +54,18 @@ class TrainStats(NamedTuple):
         return self.words / max(self.seconds, 1e-9)
 
 
-def fit_word2vec(model: Word2Vec, stream: WindowStream, config: Word2VecTrainConfig,
-                 noise: NoiseSampler, words_done: int = 0) -> TrainStats:
-    """Run SGD over the rest of ``stream``; ``words_done`` is the progress p's count so far (a
-    resumed run passes the count of its checkpoint). Noise words are drawn from ``noise``."""
-    total = max(config.epochs * int(stream.vocab.counts.sum()), 1)
+def fit_word2vec(model: Word2Vec, batches: Iterable[Windows], config: Word2VecTrainConfig,
+                 noise: NoiseSampler, total_words: int, words_done: int = 0) -> TrainStats:
+    """Run SGD over ``batches`` (a :class:`WindowStream`, or part of one).
+
+    ``total_words`` is the denominator of the progress p (``epochs · vocab.counts.sum()``) and
+    ``words_done`` its numerator so far: a resumed run passes its checkpoint's count and the
+    saved states of the stream and of ``noise``, and continues exactly (tested).
+    """
     device = model.embedding.device
     start, words = time.perf_counter(), words_done
-    for windows in stream:
-        lr = linear_lr(config.lr, config.min_lr, words / total)
+    for windows in batches:
+        lr = linear_lr(config.lr, config.min_lr, words / max(total_words, 1))
         n = noise(windows.center.numel(), model.config.negative)  # (B, k)
         windows = windows._replace(center=windows.center.to(device),
                                    context=windows.context.to(device), mask=windows.mask.to(device))

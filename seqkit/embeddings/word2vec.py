@@ -135,6 +135,13 @@ class NoiseSampler:
         self.cdf /= self.cdf[-1].clone()
         self.generator = generator
 
+    def state_dict(self) -> dict:
+        """``{"rng": ByteTensor}``, the generator's state."""
+        return {"rng": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["rng"])
+
     def __call__(self, B: int, k: int) -> torch.Tensor:
         """(B, k) ids drawn independently from P_n."""
         u = torch.rand(B, k, generator=self.generator, dtype=torch.float64)
