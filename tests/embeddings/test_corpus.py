@@ -104,7 +104,7 @@ def test_resume_from_state_dict_equals_uninterrupted(tmp_path):
 
 def test_errors(tmp_path):
     vocab = WordVocab(["a"], [3])
-    with pytest.raises(DataError, match="missing.txt: no such corpus file"):
+    with pytest.raises(DataError, match=r"missing\.txt: no such corpus file"):
         WindowStream(tmp_path / "missing.txt", vocab)
     with pytest.raises(DataError, match="window must be ≥ 1, got 0"):
         WindowStream(tmp_path / "missing.txt", vocab, window=0)

@@ -32,8 +32,8 @@ def test_keep_probs_equal_gensim_sample_int(sample):
     vocab = WordVocab.build(sentences, min_count=2)
     assert sorted(vocab.words) == sorted(gensim.wv.index_to_key)
     expected = [gensim.wv.get_vecattr(w, "sample_int") / (2 ** 32 - 1) for w in vocab.words]
-    torch.testing.assert_close(vocab.keep_probs(sample), torch.tensor(expected, dtype=torch.float64),
-                               atol=1e-9, rtol=0)
+    expected = torch.tensor(expected, dtype=torch.float64)
+    torch.testing.assert_close(vocab.keep_probs(sample), expected, atol=1e-9, rtol=0)
     if sample:
         assert vocab.keep_probs(sample)[0] < 1  # the most frequent word is downsampled
 

@@ -61,7 +61,7 @@ def test_softmax_loss_matches_the_notes_formula(arch):
     expected = []
     for h, t, _ in pairs(m, w):
         scores = [math.exp(float(m.theta[j] @ h)) for j in range(V)]
-        expected.append(-math.log(scores[t] / sum(scores)))  # p(t|c) = e^{θ_tᵀe_c} / Σ_j e^{θ_jᵀe_c}
+        expected.append(-math.log(scores[t] / sum(scores)))  # p(t|c) = e^{θ_tᵀe_c} / Σ e^{θ_jᵀe_c}
     assert m.softmax_loss(w).item() == pytest.approx(sum(expected) / len(expected))
 
 
