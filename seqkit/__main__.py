@@ -1,5 +1,5 @@
 """``python -m seqkit`` (and ``torchrun -m seqkit``) runs the command line."""
 
-from seqkit.cli import main
+from seqkit.cli import run
 
-main()
+run()

@@ -1,9 +1,13 @@
 """The ``seqkit`` command: click verbs that parse arguments and call one library function each.
 
-Errors in the user's input (:class:`seqkit.errors.SeqkitError`) print as one line on stderr and
-exit with status 1; click's own usage errors exit with status 2.
+``train``, ``evaluate`` and ``bleu`` serve every task; each task adds its own verbs (``translate``
+for seq2seq, ...) from its verbs module (see :mod:`seqkit.tasks`). Errors in the user's input
+(:class:`seqkit.errors.SeqkitError`) and failures to read or write a file print as one line on
+stderr and exit with status 1; click's own usage errors exit with status 2; Ctrl-C exits with
+130 and SIGTERM with 143, after training has saved its ``last.pt``.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,19 +18,34 @@ from seqkit.errors import SeqkitError
 
 
 class _Group(click.Group):
-    """A click group that turns seqkit's user-facing errors into one-line click errors."""
+    """seqkit's verbs, the tasks' own verbs among them; user-facing errors become one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_task_verbs()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or _task_verbs().get(name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
         except SeqkitError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # an unwritable --plot-attention folder, stdout on a full disk
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from None
+
+
+def _task_verbs() -> dict[str, click.Command]:
+    from seqkit.tasks import TASKS, task_cli
+
+    return {verb.name or "": verb for name in TASKS for verb in task_cli(name).VERBS}
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seqkit")
 def main() -> None:
-    """seqkit: train sequence models from a recipe, translate, and score them."""
+    """seqkit: train sequence models from a recipe, use them, and score them."""
 
 
 @main.command()
@@ -47,76 +66,53 @@ def train(recipe: str, overrides: tuple[str, ...], out: str | None, resume: bool
     out_dir = Path(out) if out else Path("runs") / Path(recipe).stem
     result = api.train(load_recipe(recipe, overrides), out_dir, resume=resume,
                        overwrite=overwrite)
-    if distributed.is_main():
-        best = "n/a" if result.best is None else f"{result.best:.4f}"
+    if not distributed.is_main():
+        return
+    best = "n/a" if result.best is None else f"{result.best:.4f}"
+    if result.finished_before:
+        click.echo(f"{result.out_dir}: already finished at step {result.steps} (best "
+                   f"{result.metric} {best}); nothing to do. To train on, raise train.epochs or "
+                   "train.max_steps with --set")
+    else:
         click.echo(f"trained {result.steps} steps; best {result.metric} {best}; "
                    f"model in {result.out_dir}")
 
 
-def _decode_options(command):  # type: ignore[no-untyped-def]
-    """The search settings shared by translate and evaluate; unset ones keep the recipe's."""
-    for option in reversed([
-        click.option("--beam", type=click.IntRange(min=1), help="Beam width K."),
-        click.option("--alpha", type=float, help="Length-normalisation exponent α."),
-        click.option("--length-penalty", type=click.Choice(["notes", "gnmt"]),
-                     help="1/T^α (notes) or ((5+T)/6)^α (GNMT)."),
-        click.option("--batch-size", type=click.IntRange(min=1), help="Sentences per batch."),
-    ]):
-        command = option(command)
-    return command
+class _Evaluate(click.Command):
+    """``seqkit evaluate``, whose options are the common ones plus every task's own."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        from seqkit.tasks import TASKS, task_cli
+
+        params = {p.name: p for p in super().get_params(ctx)}
+        for name in TASKS:
+            params.update({p.name: p for p in task_cli(name).EVALUATE_OPTIONS
+                           if p.name not in params})
+        return list(params.values())
 
 
-@main.command()
-@click.argument("model", type=click.Path())
-@click.argument("input", default="-")
-@_decode_options
-@click.option("--n-best", type=click.IntRange(min=1),
-              help="Print N hypotheses per line as 'LINE ||| TEXT ||| SCORE' (LINE from 0).")
-@click.option("--plot-attention", type=click.Path(file_okay=False),
-              help="Write an attention heatmap PNG per line into this directory.")
-def translate(model: str, input: str, n_best: int | None,
-              plot_attention: str | None, **decode: object) -> None:
-    """Translate INPUT (a file, or - for stdin) line by line with MODEL (run directory or
-    checkpoint); an empty line gives an empty line."""
-    from seqkit import api
-    from seqkit.data import read_lines
-
-    lines = read_lines(input)
-    task = api.load(model)
-    results = task.search(lines, n_best=n_best, **decode)
-    n_best = task.decode_config(n_best=n_best, **decode).n_best
-    for number, nbest in enumerate(results):
-        if n_best == 1:
-            click.echo(task.detokenize(nbest[0].tokens) if nbest else "")
-        else:
-            for text, score in [(task.detokenize(h.tokens), h.score) for h in nbest] or [("", 0)]:
-                click.echo(f"{number} ||| {text} ||| {score:.6f}")
-    if plot_attention:
-        written = task.plot_attention(lines, results, Path(plot_attention))
-        click.echo(f"wrote {written} attention maps to {plot_attention}", err=True)
-
-
-@main.command()
+@main.command(cls=_Evaluate)
 @click.argument("model", type=click.Path())
 @click.option("--split", default="test", show_default=True, help="Held-out split of the recipe.")
-@_decode_options
-@click.option("--error-analysis", is_flag=True,
-              help="Blame each wrong output on the search or the model (P(y*|x) vs P(ŷ|x)).")
-def evaluate(model: str, split: str, error_analysis: bool, **decode: object) -> None:
-    """Translate a held-out split of MODEL's recipe and print BLEU and exact match."""
+@click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto",
+              show_default=True, help="Where the model runs.")
+def evaluate(model: str, split: str, as_json: bool, device: str, **options: object) -> None:
+    """Score MODEL (run directory or checkpoint) on a held-out split of its recipe, with the
+    metrics of its task (BLEU for seq2seq, ...)."""
     from seqkit import api
+    from seqkit.tasks import task_cli
 
-    task = api.load(model)
-    result = task.evaluate(split, **decode)
-    config = task.decode_config(**decode)
-    click.echo(f"{model} on {split}: beam={config.beam} alpha={config.alpha} "
-               f"length_penalty={config.length_penalty} ({len(result.references)} sentences)")
-    click.echo(result.bleu.format())
-    matches = round(result.exact_match * len(result.references))
-    click.echo(f"exact match = {100 * result.exact_match:.2f}% "
-               f"({matches}/{len(result.references)})")
-    if error_analysis:
-        click.echo(task.error_analysis(result, **decode).format())
+    task = api.load(model, device=device)
+    given = {k: v for k, v in options.items() if v is not None}
+    own = {p.name for p in task_cli(task.name).EVALUATE_OPTIONS}
+    foreign = sorted(set(given) - own)
+    if foreign:
+        names = ", ".join("--" + k.replace("_", "-") for k in foreign)
+        raise SeqkitError(f"{model}: a {task.name} model; {names} is not an option of its "
+                          f"evaluation")
+    report = task.evaluate(split, **given)
+    click.echo(report.to_json() if as_json else f"{model} on {report.format()}")
 
 
 @main.command()
@@ -138,5 +134,30 @@ def bleu(hyp: str, refs: tuple[str, ...], tokenize: str, lowercase: bool, as_jso
                else score.format())
 
 
+def run(args: list[str] | None = None) -> None:
+    """The console entry point: exit 130 on Ctrl-C (143 on SIGTERM), and one line, not a
+    traceback, when stdout cannot be written (a full disk, a closed pipe)."""
+    from seqkit.train.signals import Interrupted
+
+    try:
+        try:
+            main.main(args, standalone_mode=False)
+        finally:
+            sys.stdout.flush()
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort as abort:  # click turns KeyboardInterrupt into Abort
+        cause = abort.__cause__
+        sys.exit(cause.exit_code if isinstance(cause, Interrupted) else 130)
+    except OSError as error:  # stdout itself failed: a full disk, a closed pipe
+        if not isinstance(error, BrokenPipeError):
+            print(f"seqkit: cannot write output ({error.strerror or error})", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # exit without retrying
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run(sys.argv[1:])

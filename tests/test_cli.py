@@ -179,7 +179,7 @@ def test_existing_run_is_not_overwritten_unless_asked(trained, tmp_path) -> None
     (copy / "last.pt").write_bytes((run_dir / "last.pt").read_bytes())
     assert run("train", str(recipe), "--out", str(copy), "--overwrite",
                "--set", "train.max_steps=2").exit_code == 0
-    assert torch.load(copy / "last.pt", weights_only=True)["progress"]["step"] == 2
+    assert torch.load(copy / "last.pt", weights_only=True)["progress"]["position"]["step"] == 2
 
 
 def test_truncated_checkpoint_is_one_line_error(trained, tmp_path) -> None:

@@ -6,10 +6,13 @@ generated corpora (dates → ISO) with a registry of preparers for recipes.
     ids = vocab.encode(tokenizer.tokenize(line), bos=True, eos=True)
     for batch in token_batches(lengths, max_tokens=4096, generator=g):
         src, src_lengths = pad([ids_of[i] for i in batch], Vocabulary.PAD)  # (B, T), (B,)
+
+``BatchLoader`` loads such index batches from a dataset with ``torch.utils.data`` workers.
 """
 
 from seqkit.data.batching import Padded, pad, shard, token_batches
 from seqkit.data.errors import DataError
+from seqkit.data.loader import BatchLoader
 from seqkit.data.parallel import read_lines, read_parallel, write_lines
 from seqkit.data.preparers import PREPARERS, prepare
 from seqkit.data.tokenizers import (
@@ -23,6 +26,7 @@ from seqkit.data.vocab import Vocabulary
 __all__ = [
     "PREPARERS",
     "TOKENIZER_KINDS",
+    "BatchLoader",
     "DataError",
     "Padded",
     "Tokenizer",

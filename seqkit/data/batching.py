@@ -6,7 +6,7 @@ batches are cut by a token budget (``max_tokens`` ≥ B × T) rather than a fixe
 """
 
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import torch
 from torch import Tensor
@@ -17,31 +17,53 @@ Item = TypeVar("Item")
 
 
 class Padded(NamedTuple):
-    ids: Tensor  # (B, T) long, row b is sequence b followed by pad_id
+    values: Tensor  # (B, T) ids or (B, T, F) features; row b is sequence b, then the pad value
     lengths: Tensor  # (B,) long, the true length of each row
 
 
-def pad(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> Padded:
-    """Stack ``seqs`` (lists or 1-D tensors of ids) into one (B, T) tensor, T the longest length.
+def pad(seqs: Sequence[Any], value: float = 0) -> Padded:
+    """Stack ``seqs`` into one tensor padded with ``value`` to the longest length T.
+
+    Token ids (lists or 1-D integer tensors) give (B, T) long; float features, each a (T_b, F)
+    tensor (a spectrogram's frames), give (B, T, F) in their dtype. An empty sequence is a row of
+    padding.
 
     >>> pad([[5, 6, 7], [8]])
-    Padded(ids=tensor([[5, 6, 7],
+    Padded(values=tensor([[5, 6, 7],
             [8, 0, 0]]), lengths=tensor([3, 1]))
     """
-    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)  # (B,)
-    B, T = len(seqs), int(lengths.max()) if len(seqs) else 0
-    ids = torch.full((B, T), pad_id, dtype=torch.long)  # (B, T)
-    for b, seq in enumerate(seqs):
-        if len(seq) == 0:
-            continue
-        values = torch.as_tensor(seq)
-        if values.dim() != 1:
-            raise DataError(f"pad: expected each sequence to be 1-D, got sequence {b} of shape "
-                            f"{tuple(values.shape)}")
-        if values.is_floating_point() or values.is_complex() or values.dtype == torch.bool:
-            raise TypeError(f"pad: expected integer ids, got sequence {b} of {values.dtype}")
-        ids[b, :len(seq)] = values
-    return Padded(ids, lengths)
+    tensors = [torch.as_tensor(s) for s in seqs]
+    lengths = torch.tensor([len(t) for t in tensors], dtype=torch.long)  # (B,)
+    real = [(b, t) for b, t in enumerate(tensors) if len(t)]
+    features = _check_alike(real)
+    B, T = len(tensors), int(lengths.max()) if tensors else 0
+    dtype = torch.long if not real or not real[0][1].is_floating_point() else real[0][1].dtype
+    values = torch.full((B, T, *features), value, dtype=dtype)  # (B, T) or (B, T, F)
+    for b, t in real:
+        values[b, :len(t)] = t
+    return Padded(values, lengths)
+
+
+def _check_alike(real: list[tuple[int, Tensor]]) -> tuple[int, ...]:
+    """The feature shape all non-empty sequences share (``()`` for ids); errors name the odd one."""
+    if not real:
+        return ()
+    first = real[0][1]
+    for b, t in real:
+        if t.dim() not in (1, 2):
+            raise DataError(f"pad: expected 1-D ids or (T, F) features, got sequence {b} of "
+                            f"shape {tuple(t.shape)}")
+        if t.is_complex() or t.dtype == torch.bool:
+            raise TypeError(f"pad: expected integer ids or float features, got sequence {b} of "
+                            f"{t.dtype}")
+        if t.shape[1:] != first.shape[1:] or t.is_floating_point() != first.is_floating_point():
+            raise DataError(f"pad: sequence {b} ({t.dtype}, shape {tuple(t.shape)}) does not "
+                            f"match sequence {real[0][0]} ({first.dtype}, shape "
+                            f"{tuple(first.shape)})")
+        if t.dim() == 1 and t.is_floating_point():
+            raise TypeError(f"pad: expected integer ids or (T, F) features, got 1-D sequence {b} "
+                            f"of {t.dtype}")
+    return tuple(first.shape[1:])
 
 
 def token_batches(lengths: Sequence[int], max_tokens: int, shuffle: bool = True,
@@ -82,7 +104,7 @@ def token_batches(lengths: Sequence[int], max_tokens: int, shuffle: bool = True,
     return batches
 
 
-def shard(batches: Sequence[Item], rank: int, world_size: int) -> list[Item]:
+def shard(batches: Sequence[Item], rank: int, world_size: int) -> Sequence[Item]:
     """Rank ``rank``'s share of ``batches`` among ``world_size`` data-parallel workers.
 
     Rank r takes batches r, r + world_size, r + 2·world_size, …; every rank gets the same number,
@@ -98,4 +120,4 @@ def shard(batches: Sequence[Item], rank: int, world_size: int) -> list[Item]:
     if not 0 <= rank < world_size:
         raise DataError(f"shard: rank must be in [0, {world_size}), got {rank}")
     per_rank = len(batches) // world_size
-    return list(batches[rank:per_rank * world_size:world_size])
+    return batches[rank:per_rank * world_size:world_size]  # type: ignore[return-value]

@@ -30,6 +30,7 @@ from typing import NamedTuple
 from seqkit.data.errors import DataError
 from seqkit.data.parallel import write_lines
 from seqkit.files import write_text_atomic
+from seqkit.status import status
 
 FIRST, LAST = date(1900, 1, 1), date(2099, 12, 31)
 TWO_DIGIT_YEARS = range(1950, 2050)  # the years a two-digit year stands for
@@ -147,7 +148,7 @@ def _check_sizes(sizes: Sequence[int]) -> None:
         raise DataError(f"dates: sizes must be ≥ 0, got {tuple(sizes)}")
 
 
-def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] = SIZES) -> None:
+def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] | None = None) -> None:
     """Write ``{train,valid,test}.{src,tgt}`` into ``directory``, one example a line.
 
     Each file is written atomically and the marker ``.done`` last, recording the seed and sizes.
@@ -156,7 +157,7 @@ def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] = SIZES) 
     silently trains on data it did not ask for). Without the marker, the six files are
     (re)written; the output is a function of (seed, sizes), so concurrent callers write the same.
     """
-    directory = Path(directory)
+    directory, sizes = Path(directory), SIZES if sizes is None else sizes
     files = [directory / f"{split}.{side}" for split in SPLITS for side in ("src", "tgt")]
     settings = {"generator": "seqkit.data.dates", "seed": seed, "sizes": list(sizes)}
     if (directory / MARKER).exists() and all(f.exists() for f in files):
@@ -166,6 +167,8 @@ def prepare(directory: str | Path, seed: int = 0, sizes: Sequence[int] = SIZES) 
                             f"sizes {made.get('sizes')}, not seed {seed} and sizes {list(sizes)};"
                             " use another data.dir or remove that one")
         return
+    status(f"dates: generating {sum(sizes):,} examples (train, valid, test: "
+           f"{', '.join(f'{n:,}' for n in sizes)}) into {directory}")
     values = split_dates(seed, sizes)
     directory.mkdir(parents=True, exist_ok=True)
     for split, n in zip(SPLITS, sizes, strict=True):

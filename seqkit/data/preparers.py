@@ -1,25 +1,32 @@
 """Data preparers by name: a recipe's ``data.prepare: dates`` writes its corpus before training.
 
-A preparer is ``prepare(directory, seed)``: it writes ``{train,valid,test}.{src,tgt}`` into
-``directory`` unless they are already complete there. A new generated or downloaded corpus is one
-more entry in :data:`PREPARERS`.
+A preparer is ``prepare(data, seed)``: it receives the recipe's whole ``data`` section (its
+``dir``, and whatever else the preparer reads), writes the splits into ``data.dir`` unless they
+are already complete there, and reports progress on stderr (:func:`seqkit.status.status`). A new
+generated or packaged corpus is one more entry in :data:`PREPARERS`.
 """
 
 import difflib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from seqkit.data import dates
 from seqkit.data.errors import DataError
 
-PREPARERS: dict[str, Callable[[Path, int], None]] = {"dates": dates.prepare}
+
+def _dates(data: Any, seed: int) -> None:
+    dates.prepare(Path(data.dir), seed)
 
 
-def prepare(name: str, directory: str | Path, seed: int = 0) -> None:
-    """Run the preparer registered as ``name`` on ``directory``; an unknown name is a DataError
-    (a ValueError) naming the closest valid one."""
+PREPARERS: dict[str, Callable[[Any, int], None]] = {"dates": _dates}
+
+
+def prepare(name: str, data: Any, seed: int = 0) -> None:
+    """Run the preparer registered as ``name`` on the recipe's ``data`` section; an unknown name
+    is a DataError (a ValueError) naming the closest valid one."""
     if name not in PREPARERS:
         close = difflib.get_close_matches(str(name), list(PREPARERS), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(PREPARERS)}"
-        raise DataError(f"prepare: unknown data preparer {name!r}; {hint}")
-    PREPARERS[name](Path(directory), seed)
+        raise DataError(f"data.prepare: unknown data preparer {name!r}; {hint}")
+    PREPARERS[name](data, seed)

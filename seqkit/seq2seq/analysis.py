@@ -19,6 +19,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from seqkit.data.batching import pad
 from seqkit.seq2seq.search import DecodeConfig, Decoder, normalise, score
 
 
@@ -70,9 +71,10 @@ def error_analysis(
         )
     wrong = [i for i in range(len(sources)) if list(outputs[i]) != list(references[i])]
     search = 0
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     for start in range(0, len(wrong), config.batch_size):
         chunk = wrong[start : start + config.batch_size]
-        src, src_lengths = _pad([sources[i] for i in chunk], model.pad_id)
+        src, src_lengths = (t.to(device) for t in pad([sources[i] for i in chunk], model.pad_id))
         p_ref = _objective(model, src, src_lengths, [references[i] for i in chunk], config)
         p_out = _objective(model, src, src_lengths, [outputs[i] for i in chunk], config)
         search += int((p_ref > p_out).sum())
@@ -85,15 +87,7 @@ def _objective(
     config: DecodeConfig,
 ) -> Tensor:
     """log P(y|x) / lp(T) of each output y (without </s>) → (B,)."""
-    tgt, _ = _pad([[*y, model.eos_id] for y in outputs], model.pad_id)
+    tgt = pad([[*y, model.eos_id] for y in outputs], model.pad_id).values.to(src.device)
     scored = score(model, src, src_lengths, tgt)
     return normalise(scored.log_prob, scored.length, config)
 
-
-def _pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[Tensor, Tensor]:
-    """Token lists → (B, T) long padded with ``pad_id``, lengths (B,)."""
-    lengths = torch.tensor([len(s) for s in sequences])
-    padded = torch.full((len(sequences), int(lengths.max())), pad_id, dtype=torch.long)
-    for i, s in enumerate(sequences):
-        padded[i, : len(s)] = torch.tensor(list(s), dtype=torch.long)
-    return padded, lengths

@@ -2,16 +2,18 @@
 
 A checkpoint is one ``torch.save`` file holding a dict::
 
-    {"seqkit": {"format": 1, "version": "0.1.0"},
+    {"seqkit": {"format": 2, "version": "0.1.0", "workdir": "/where/it/trained"},
      "recipe": {...},            # the resolved recipe, plain data
      "task": {...},              # what the task needs for inference (vocabularies, tokenizers)
      "model": state_dict,
-     "optimizer": ..., "scheduler": ..., "progress": {...}, "rng": {...}}   # for --resume
+     "optimizers": {name: ...}, "schedulers": {name: ...}, "scaler": ...,   # for --resume
+     "progress": {...}, "rng": {...}, "stream": ... or None}
 
 It is loaded with ``torch.load(weights_only=True)``, so a file carrying arbitrary pickled objects
 is refused instead of executed.
 """
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -21,9 +23,10 @@ import torch
 
 from seqkit import __version__
 from seqkit.errors import CheckpointError
-from seqkit.files import atomic_path
+from seqkit.files import OutputError, atomic_path
 
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)  # formats whose model loads for inference; --resume needs FORMAT
 BEST, LAST = "best.pt", "last.pt"
 REQUIRED = ("recipe", "task", "model")  # what inference needs; --resume reads the rest
 
@@ -31,7 +34,11 @@ REQUIRED = ("recipe", "task", "model")  # what inference needs; --resume reads t
 def save_checkpoint(path: str | Path, checkpoint: dict[str, Any]) -> None:
     """Write ``checkpoint`` to ``path`` through a temporary file and a rename."""
     with atomic_path(path) as tmp:
-        torch.save({"seqkit": {"format": FORMAT, "version": __version__}, **checkpoint}, tmp)
+        header = {"format": FORMAT, "version": __version__, "workdir": os.getcwd()}
+        try:
+            torch.save({"seqkit": header, **checkpoint}, tmp)
+        except RuntimeError as error:  # torch reports a full disk as "[enforce fail at …]"
+            raise OutputError.of(error, path) from None
 
 
 def resolve(path: str | Path) -> Path:
@@ -69,13 +76,26 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     header = checkpoint.get("seqkit") if isinstance(checkpoint, dict) else None
     if not isinstance(header, dict):
         raise CheckpointError(f"{file}: not a seqkit checkpoint (no 'seqkit' header)")
-    if header.get("format") != FORMAT:
-        raise CheckpointError(
-            f"{file}: checkpoint format {header.get('format')}, expected {FORMAT}")
+    if header.get("format") not in READABLE:
+        raise CheckpointError(f"{file}: checkpoint format {header.get('format')}, expected one of "
+                              f"{', '.join(map(str, READABLE))}")
     for key in REQUIRED:
         if key not in checkpoint:
             raise CheckpointError(f"{file}: not a seqkit checkpoint (missing {key!r})")
     return checkpoint
+
+
+def load_model_state(model: torch.nn.Module, state: dict[str, Any], file: str | Path) -> None:
+    """``model.load_state_dict(state)``, or one line naming ``file`` and the first mismatch
+    (a checkpoint whose tensors do not fit its recipe: another hidden size, cell, a missing
+    parameter)."""
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError) as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        detail = lines[1] if len(lines) > 1 else (lines[0] if lines else type(error).__name__)
+        raise CheckpointError(f"{file}: the model does not match the checkpoint's recipe: "
+                              f"{detail}") from None
 
 
 def _detail(error: Exception) -> str:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from seqkit.files import atomic_path
+from seqkit.files import atomic_path, write_text_atomic
 
 LOG, CURVES = "log.jsonl", "curves.png"
 
@@ -20,27 +20,53 @@ def _clock(seconds: float) -> str:
 class Progress:
     """Prints a line every ``log_every`` updates and appends its numbers to ``log.jsonl``::
 
-        step 120/2400 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tok/s | 0:45 | ETA 5:10
+        step 120/441 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tok/s | 0:45 | ETA 1:50
 
-
-    ``tok/s`` counts target tokens over the updates since the previous line (under torchrun,
-    rank 0's own tokens: multiply by the number of workers for the whole job).
+    ``tok/s`` counts the target tokens of all workers over the updates since the previous line.
+    When the run's length is unknown (a stream of unknown length, no ``max_steps``) the line
+    reads ``step 120 | epoch 1 | …`` without total and ETA. ``loss`` is the mean over the updates
+    since the previous line; that window, and the training time so far, are part of the
+    checkpoint (:meth:`state`), so N steps + resume + N steps log what 2N steps log.
     """
 
     def __init__(self, out_dir: Path, enabled: bool = True) -> None:
         self.out_dir, self.enabled = out_dir, enabled
-        self.total = 0
+        self.total: int | None = None
         self.first_step: int | None = None  # the step this process started from
         self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
+        self.elapsed_before = 0.0  # training seconds of earlier processes of this run
         self.started = self.window_started = time.perf_counter()
 
-    def open(self, fresh: bool) -> None:
-        """Start the log: a fresh run truncates ``log.jsonl``, a resumed one appends to it."""
-        if self.enabled and fresh:
-            (self.out_dir / LOG).write_text("", encoding="utf-8")
+    def open(self, resumed_step: int | None = None, validated_step: int = -1) -> None:
+        """Start the log: a fresh run empties ``log.jsonl``; a run resumed at ``resumed_step``
+        keeps only the records up to it (a run killed later logged steps it will redo), and a
+        validation record at that step only if that validation finished (``validated_step``)."""
+        if not self.enabled:
+            return
+        path = self.out_dir / LOG
+        if resumed_step is None or not path.exists():
+            write_text_atomic(path, "")
+            return
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if _keep(line, resumed_step, validated_step)]
+        write_text_atomic(path, "".join(f"{line}\n" for line in kept))
 
-    def start(self, total: int, step: int) -> None:
-        """An epoch begins: ``total`` updates in the whole run, ``step`` done so far."""
+    def state(self) -> dict[str, float]:
+        return {"window_loss": self.window_loss, "window_tokens": self.window_tokens,
+                "window_steps": self.window_steps, "elapsed_s": self.elapsed()}
+
+    def load_state(self, state: dict[str, float]) -> None:
+        self.window_loss = float(state["window_loss"])
+        self.window_tokens, self.window_steps = int(state["window_tokens"]), int(
+            state["window_steps"])
+        self.elapsed_before = float(state["elapsed_s"])
+
+    def elapsed(self) -> float:
+        """Seconds of training in this run, across resumes."""
+        return self.elapsed_before + time.perf_counter() - self.started
+
+    def start(self, total: int | None, step: int) -> None:
+        """An epoch begins: ``total`` updates in the whole run (None: unknown), ``step`` done."""
         self.total = total
         if self.first_step is None:
             self.first_step = step
@@ -57,11 +83,15 @@ class Progress:
         rate = (step - (self.first_step or 0)) / max(now - self.started, 1e-9)  # updates per s
         tokens_per_s = self.window_tokens / max(now - self.window_started, 1e-9)
         record = {"step": step, "epoch": epoch, "loss": self.window_loss / self.window_steps,
-                  "lr": lr, "tokens_per_s": tokens_per_s, "elapsed_s": now - self.started}
-        eta = _clock(max(self.total - step, 0) / rate) if rate > 0 else "?"
-        self._print(f"step {step}/{self.total} | epoch {epoch + 1} | loss {record['loss']:.4f} | "
-                    f"lr {lr:.1e} | {record['tokens_per_s']:,.0f} tok/s | "
-                    f"{_clock(record['elapsed_s'])} | ETA {eta}")
+                  "lr": lr, "tokens_per_s": tokens_per_s, "elapsed_s": self.elapsed()}
+        if self.total is None:
+            where = f"step {step}"
+        else:
+            eta = _clock(max(self.total - step, 0) / rate) if rate > 0 else "?"
+            where = f"step {step}/{self.total}"
+        line = (f"{where} | epoch {epoch + 1} | loss {record['loss']:.4f} | lr {lr:.1e} | "
+                f"{tokens_per_s:,.0f} tok/s | {_clock(record['elapsed_s'])}")
+        self._print(line if self.total is None else f"{line} | ETA {eta}")
         self._append(record)
         self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
         self.window_started = now
@@ -93,6 +123,16 @@ class Progress:
             plot_curves(self.out_dir / LOG, self.out_dir / CURVES)
 
 
+def _keep(line: str, step: int, validated_step: int) -> bool:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:  # a line cut short by kill -9
+        return False
+    if "valid" in record:
+        return record["step"] < step or record["step"] == validated_step
+    return record["step"] <= step
+
+
 def plot_curves(log_path: Path, png_path: Path) -> None:
     """Training loss (log scale), then one panel per validation metric, against the step."""
     import matplotlib
@@ -112,6 +152,8 @@ def plot_curves(log_path: Path, png_path: Path) -> None:
         ax.plot([r["step"] for r in valid], [r["valid"][name] for r in valid], "o-")
         ax.set(xlabel="step", title=f"valid {name}")
     fig.tight_layout()
-    with atomic_path(png_path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    try:
+        with atomic_path(png_path) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
+    finally:
+        plt.close(fig)

@@ -3,88 +3,60 @@ a validation; the trainer does optimisation, validation, early stopping, checkpo
 
 A run directory holds ``best.pt`` and ``last.pt`` (see :mod:`seqkit.train.checkpoint`),
 ``recipe.yaml``, ``log.jsonl`` (one JSON record per log line and per validation) and ``curves.png``.
-``fit(resume_from=<loaded last.pt>)`` continues exactly where the run stopped: model, optimiser,
-scheduler, RNG states and the position in the epoch's batch order (batches are a pure function of
-the epoch, see :meth:`TrainTask.batches`), so N steps + resume N steps equals 2N uninterrupted.
+``fit(resume_from=<loaded last.pt>)`` continues exactly where the run stopped: model, optimisers,
+schedulers, random state, the progress window and the position in the epoch (an index into a
+sequence of batches, or a stream's own saved position), so N steps + resume N steps equals 2N.
+
+Whatever stops a run between updates (Ctrl-C, SIGTERM, ``max_time``, a non-finite loss, a full
+disk, a broken pipe) saves ``last.pt`` as of the last whole update, and says so. Only an
+interruption while an update is being applied keeps the previous ``last.pt``.
 """
 
-import random
-import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence, Sized
+from contextlib import nullcontext, suppress
+from itertools import islice
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-import numpy as np
 import torch
 from torch import nn
 
-from seqkit.config import require, to_dict, write_yaml
+from seqkit.config import to_dict, write_yaml
 from seqkit.core.optim import make_optimizer
-from seqkit.core.schedules import make_schedule, schedule
-from seqkit.errors import ConfigError
+from seqkit.core.schedules import make_schedule
+from seqkit.errors import CheckpointError, ConfigError, SeqkitError
 from seqkit.train import distributed
-from seqkit.train.checkpoint import BEST, LAST, save_checkpoint
+from seqkit.train.checkpoint import BEST, FORMAT, LAST, load_model_state, save_checkpoint
+from seqkit.train.config import TrainConfig
+from seqkit.train.device import autocast, grad_scaler, resolve_device, to_device
 from seqkit.train.progress import Progress
+from seqkit.train.rundir import RunDirectory
+from seqkit.train.signals import Interrupted, StopFlag, deferred_signals
+from seqkit.train.state import Position, RandomState
 
-
-@dataclass
-class TrainConfig:
-    """The recipe's ``train:`` section."""
-
-    optimizer: str = "adam"  # sgd|momentum|nesterov|adagrad|rmsprop|adam (seqkit.core.optim)
-    lr: float = 1e-3  # α, the learning rate
-    weight_decay: float = 0.0  # λ' added as λ'·W to every gradient (coupled L2 decay)
-    optimizer_options: dict[str, float] = field(default_factory=dict)  # e.g. {beta2: 0.98}
-    schedule: str = "constant"  # constant|inverse_time|exponential|inverse_sqrt|staircase
-    schedule_options: dict[str, float] = field(default_factory=dict)  # e.g. {base: 0.95}
-    schedule_unit: Literal["step", "epoch"] = "step"  # what the schedule's "epoch" counts
-    warmup_steps: int = 0  # linear warm-up from 0 to α over this many steps
-    epochs: int = 10  # passes over the training data
-    max_steps: int | None = None  # stop after this many updates (whichever limit comes first)
-    clip_norm: float | None = 1.0  # clip the global gradient norm to this (None: no clipping)
-    valid_every: int = 0  # validate every N updates; 0: at the end of every epoch
-    metric: str | None = None  # validation metric that picks best.pt; None: the task's default
-    patience: int | None = None  # stop after this many validations without improvement
-    log_every: int = 50  # updates between progress lines
-
-    def __post_init__(self) -> None:
-        require(self.lr > 0, "train.lr", "> 0", self.lr)
-        require(self.weight_decay >= 0, "train.weight_decay", "≥ 0", self.weight_decay)
-        require(self.epochs >= 1, "train.epochs", "≥ 1", self.epochs)
-        for key in ("max_steps", "patience"):
-            value = getattr(self, key)
-            require(value is None or value >= 1, f"train.{key}", "≥ 1 or null", value)
-        for key, low in (("warmup_steps", 0), ("valid_every", 0), ("log_every", 1)):
-            require(getattr(self, key) >= low, f"train.{key}", f"≥ {low}", getattr(self, key))
-        require(self.clip_norm is None or self.clip_norm > 0, "train.clip_norm", "> 0 or null",
-                self.clip_norm)
-        probe = [torch.zeros(1, requires_grad=True)]  # names and options checked by their owners
-        for key, build in (
-            ("optimizer", lambda: make_optimizer(self.optimizer, probe, lr=self.lr,
-                                                 **self.optimizer_options)),
-            ("schedule", lambda: schedule(self.schedule, warmup_steps=self.warmup_steps,
-                                          **self.schedule_options)),
-        ):
-            try:
-                build()
-            except (TypeError, ValueError) as error:
-                raise ConfigError(f"train.{key}: {error}") from None
+Optimize = Callable[[str, torch.Tensor], None]
 
 
 class TrainTask(Protocol):
-    """What the trainer needs from a task; see :mod:`seqkit.tasks` for implementations."""
+    """What the trainer needs from a task; see :mod:`seqkit.tasks` for implementations.
+
+    Two optional methods change how an update is made. ``parts() -> dict[str, nn.Module]`` names
+    the modules that get an optimizer each (default: ``{"model": model}``); ``update(parts, batch,
+    optimize) -> (loss, count)`` makes the update itself, calling ``optimize(name, loss)`` once per
+    part to step (a GAN: the discriminator, then the generator). Without ``update``, an update is
+    ``loss`` on ``train.accumulate`` batches and one optimizer step.
+    """
 
     model: nn.Module
     metrics: dict[str, bool]  # validation metric name -> higher is better; the first is the default
 
-    def batches(self, epoch: int) -> Sequence[Any]:
-        """The training batches of ``epoch``, in order; the same every time for the same epoch."""
+    def batches(self, epoch: int) -> Sequence[Any] | Iterable[Any]:
+        """The training batches of ``epoch``: a sequence (the same every time for the same epoch),
+        or a stream; a stream with ``state_dict()``/``load_state_dict()`` resumes from its saved
+        position, any other is skipped forward on resume."""
 
     def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, int]:
-        """(mean loss of ``batch`` computed by calling ``model``, number of target tokens)."""
+        """(mean loss of ``batch`` computed by calling ``model``, number of targets it averages)."""
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         """Every metric of :attr:`metrics` on the validation split."""
@@ -93,65 +65,16 @@ class TrainTask(Protocol):
         """Plain data the task needs to rebuild itself for inference (vocabularies, tokenizers)."""
 
 
-@dataclass
-class Position:
-    """Where training stands; saved in every checkpoint."""
-
-    step: int = 0  # updates done
-    epoch: int = 0  # current epoch
-    batch: int = 0  # batches of the current epoch done
-    best: float | None = None  # best validation value of the metric so far
-    best_step: int = 0
-    stale: int = 0  # validations since the best one
-    validated_step: int = -1  # step of the last validation
-
-
 class TrainResult(NamedTuple):
     steps: int
     best: float | None  # best value of the metric
     metric: str
     out_dir: Path
+    finished_before: bool = False  # a resumed run that had already finished: nothing was done
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's global generators."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def _rng_state() -> dict[str, Any]:
-    numpy_state = np.random.get_state()
-    return {"torch": torch.get_rng_state(), "python": random.getstate(),
-            "numpy": [torch.from_numpy(numpy_state[1].astype(np.int64)), *numpy_state[2:]]}
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    random.setstate(tuple(v if not isinstance(v, list) else tuple(v) for v in state["python"]))
-    keys, *rest = state["numpy"]
-    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), *rest))
-
-
-@contextmanager
-def _deferred_sigint() -> Iterator[Callable[[], bool]]:
-    """While active, a first Ctrl-C only raises a flag, which the loop reads between updates (so
-    no checkpoint holds a half-applied update); a second one interrupts at once."""
-    hits: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        hits.append(signum)
-        if len(hits) > 1:
-            raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():  # signals reach main only
-        yield lambda: False
-        return
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield lambda: bool(hits)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+class NonFiniteLoss(SeqkitError, FloatingPointError):
+    """The loss became nan or inf: the run stops (its last.pt holds the step before)."""
 
 
 class Trainer:
@@ -165,88 +88,238 @@ class Trainer:
         if self.metric not in task.metrics:
             raise ConfigError(f"train.metric: unknown metric '{self.metric}' for this task; "
                               f"expected one of {', '.join(task.metrics)}")
-        self.model = distributed.wrap(task.model)
-        self.optimizer = make_optimizer(config.optimizer, task.model.parameters(), lr=config.lr,
-                                        weight_decay=config.weight_decay,
-                                        **config.optimizer_options)
-        self.scheduler = make_schedule(config.schedule, self.optimizer,
-                                       warmup_steps=config.warmup_steps, **config.schedule_options)
-        self.position = Position()
-        self._interrupted: Callable[[], bool] = lambda: False
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self.device = resolve_device(config.device, distributed.local_rank())
+        distributed.init(self.device)
+        task.model.to(self.device)
+        parts = task.parts() if hasattr(task, "parts") else {"model": task.model}
+        if hasattr(task, "update") and config.accumulate > 1:
+            raise ConfigError(f"train.accumulate: this task makes its own updates; expected 1, "
+                              f"got {config.accumulate}")
+        self.parts = {name: distributed.wrap(module) for name, module in parts.items()}
+        self.optimizers = {name: make_optimizer(
+            config.optimizer, module.parameters(), lr=config.lr,
+            weight_decay=config.weight_decay, **config.optimizer_options)
+            for name, module in parts.items()}
+        self.schedulers = {name: make_schedule(config.schedule, optimizer,
+                                               warmup_steps=config.warmup_steps,
+                                               **config.schedule_options)
+                           for name, optimizer in self.optimizers.items()}
+        self.scaler = grad_scaler(self.device, config.precision)
+        self.position = Position(world_size=distributed.world()[1])
         self.progress = Progress(self.out_dir, enabled=distributed.is_main())
+        self.run = RunDirectory(self.out_dir)
+        self.stop = StopFlag()
+        self._stopping = self._time_up = False
+        self._source: Any = None  # this epoch's batches
+        self._stream_state: Any = None  # a restored stream position, used once
+        self._boundary: tuple[RandomState, dict[str, torch.Tensor], Any] | None = None
+        self._in_update = self._applying = False
 
-    def fit(self, resume_from: dict[str, Any] | None = None) -> TrainResult:
-        """Train until ``epochs`` or ``max_steps`` or early stopping; return where it ended.
-
-        ``resume_from`` is a loaded ``last.pt`` to continue from exactly.
-        """
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+    # --- the run ------------------------------------------------------------------------------
+    def fit(self, resume_from: dict[str, Any] | None = None,
+            overwrite: bool = False) -> TrainResult:
+        """Train until ``epochs``, ``max_steps``, ``max_time`` or early stopping; return where it
+        ended. ``resume_from`` is a loaded ``last.pt`` to continue from exactly; ``overwrite``
+        first removes what an earlier run left in ``out_dir``."""
         if resume_from is not None:
             self._restore(resume_from)
+            if self._finished() and self.position.validated_step == self.position.step:
+                return self._result(finished_before=True)
         if distributed.is_main():
-            write_yaml(self.out_dir / "recipe.yaml", self.recipe)
-        self.progress.open(fresh=resume_from is None)
-        with _deferred_sigint() as self._interrupted:
-            try:
-                while not self._finished():
-                    self._run_epoch()
-                if self._interrupted():
-                    raise KeyboardInterrupt
-                if self.position.validated_step != self.position.step:
-                    self._validate()
-            except KeyboardInterrupt:
-                self._save(LAST)
-                self.progress.note(f"interrupted: saved {self.out_dir / LAST}; "
-                                   "continue with --resume")
-                raise
-        self._save(LAST)
-        self.progress.close()
-        return TrainResult(self.position.step, self.position.best, self.metric, self.out_dir)
+            self.run.open()
+        try:
+            if overwrite:
+                self.run.clear()
+            if distributed.is_main():
+                write_yaml(self.out_dir / "recipe.yaml", self.recipe)
+            p = self.position
+            self.progress.open(None if resume_from is None else p.step, p.validated_step)
+            with deferred_signals() as self.stop:
+                self._train(resumed=resume_from is not None)
+        finally:
+            self.run.close()
+        return self._result()
+
+    def _result(self, finished_before: bool = False) -> TrainResult:
+        p = self.position
+        return TrainResult(p.step, p.best, self.metric, self.out_dir, finished_before)
+
+    def _train(self, resumed: bool) -> None:
+        p, c = self.position, self.config
+        try:
+            if resumed and c.valid_every and p.step and p.step % c.valid_every == 0 \
+                    and p.validated_step != p.step:
+                self._validate()  # a validation cut short runs again
+            while not self._finished():
+                self._run_epoch()
+            if self._stopping:
+                raise Interrupted(self.stop.signum)
+            if p.validated_step != p.step:
+                self._validate()
+            self._save(LAST)
+            self.progress.close()
+        except BaseException as error:
+            self._save_after(error)
+            raise
 
     def _finished(self) -> bool:
         p, c = self.position, self.config
         out_of_steps = c.max_steps is not None and p.step >= c.max_steps
         patience_lost = c.patience is not None and p.stale >= c.patience
-        return p.epoch >= c.epochs or out_of_steps or patience_lost or self._interrupted()
+        return (p.epoch >= c.epochs or out_of_steps or patience_lost or self._time_up
+                or self._stopping)
 
-    def _total_steps(self, per_epoch: int) -> int:
-        total = self.config.epochs * per_epoch
-        return min(total, self.config.max_steps) if self.config.max_steps else total
+    def _save_after(self, error: BaseException) -> None:
+        """Keep what training did before ``error``: save last.pt unless ``error`` came while an
+        update was being applied (then the model holds half of it; keep the previous last.pt)."""
+        p = self.position
+        if self._applying:
+            message = (f"stopped while applying update {p.step + 1}: kept the previous "
+                       f"{self.out_dir / LAST}")
+        else:
+            try:
+                self._save(LAST)
+                message = f"saved {self.out_dir / LAST} at step {p.step}; continue with --resume"
+            except SeqkitError as failure:
+                message = f"could not save {LAST}: {failure}"
+        stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
+        with suppress(OSError):  # stderr itself may be what failed
+            self.progress.note(f"{stopped}: {message}")
 
+    # --- an epoch -----------------------------------------------------------------------------
     def _run_epoch(self) -> None:
         p, c = self.position, self.config
-        batches = distributed.shard(self.task.batches(p.epoch))
-        self.progress.start(self._total_steps(len(batches)), p.step)
-        for batch in batches[p.batch:]:
-            loss, tokens = self._update(batch)
-            p.step, p.batch = p.step + 1, p.batch + 1
-            lr = self.optimizer.param_groups[0]["lr"]
+        _, world_size = distributed.world()
+        per_step = world_size * c.accumulate  # batches of the epoch one update consumes
+        batches, per_epoch = self._epoch_batches(per_step)
+        total = None if per_epoch is None else c.epochs * per_epoch
+        if c.max_steps is not None:
+            total = c.max_steps if total is None else min(total, c.max_steps)
+        self.progress.start(total, p.step)
+        iterator = iter(batches)
+        while True:
+            self._take_boundary()
+            group = list(islice(iterator, c.accumulate))
+            if not self._agree_to_continue(len(group) == c.accumulate):
+                break
+            loss, tokens = self._update(group)
+            lr = next(iter(self.optimizers.values())).param_groups[0]["lr"]
             self.progress.update(p.step, p.epoch, loss, tokens, lr, log=p.step % c.log_every == 0)
             if c.valid_every and p.step % c.valid_every == 0:
                 self._validate()
             if self._finished():
                 return
+        if self._stopping or self._time_up:
+            return
         if not c.valid_every and p.validated_step != p.step:
             self._validate()
         if c.schedule_unit == "epoch":
-            self.scheduler.step()
+            for scheduler in self.schedulers.values():
+                scheduler.step()
         p.epoch, p.batch = p.epoch + 1, 0
 
-    def _update(self, batch: Any) -> tuple[float, int]:
-        self.model.train()
-        loss, tokens = self.task.loss(self.model, batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"Trainer: loss is {loss.item()} at step {self.position.step}"
-                                     "; lower train.lr or set train.clip_norm")
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.clip_norm is not None:
-            nn.utils.clip_grad_norm_(self.task.model.parameters(), self.config.clip_norm)
-        self.optimizer.step()
-        if self.config.schedule_unit == "step":
-            self.scheduler.step()
-        return loss.item(), tokens
+    def _epoch_batches(self, per_step: int) -> tuple[Iterable[Any], int | None]:
+        """This worker's batches for the rest of the epoch, and the epoch's updates (if known)."""
+        p = self.position
+        self._source = source = self.task.batches(p.epoch)
+        per_epoch = len(source) // per_step if isinstance(source, Sized) else None
+        if isinstance(source, Sequence):
+            return distributed.shard(source[p.batch:]), per_epoch
+        if p.batch and self._stream_state is not None and hasattr(source, "load_state_dict"):
+            source.load_state_dict(self._stream_state)
+            stream: Iterable[Any] = source
+        else:
+            stream = islice(source, p.batch, None)  # a stream without a position: skip ahead
+        self._stream_state = None
+        return distributed.shard_stream(stream), per_epoch
 
+    def _agree_to_continue(self, have_batch: bool) -> bool:
+        """Whether every worker has a batch and no worker was told to stop (Ctrl-C, SIGTERM,
+        max_time): all take the same number of steps, and stop after the same one."""
+        limit = self.config.max_time
+        time_up = limit is not None and self.progress.elapsed() >= 60 * limit
+        have, stop, late = distributed.all_sum([float(have_batch), float(bool(self.stop)),
+                                                float(time_up)])
+        self._stopping, self._time_up = stop > 0, late > 0
+        return have == distributed.world()[1] and not (self._stopping or self._time_up)
+
+    def _take_boundary(self) -> None:
+        """Remember the state between updates that the update itself may change before it is
+        applied: random generators (dropout), buffers (batch-norm statistics), stream position."""
+        source = self._source
+        stream = source.state_dict() if hasattr(source, "state_dict") and not isinstance(
+            source, Sequence) else None
+        buffers = {name: b.detach().clone() for name, b in self.task.model.named_buffers()}
+        self._boundary = (RandomState(), buffers, stream)
+
+    # --- an update ----------------------------------------------------------------------------
+    def _update(self, group: list[Any]) -> tuple[float, int]:
+        """One update from ``group`` (``train.accumulate`` batches); (mean loss, targets) over
+        all workers. Gradients are summed per target, then divided by the targets of all
+        workers, so that any batch sizes on any number of workers give one process's update."""
+        p = self.position
+        self._in_update = True
+        if hasattr(self.task, "update"):
+            batch = to_device(group[0], self.device)
+            with autocast(self.device, self.config.precision):
+                loss, count = self.task.update(self.parts, batch, self._optimize)
+            loss_sum, tokens = distributed.all_sum([loss * count, float(count)])
+        else:
+            model, optimizer = self.parts["model"], self.optimizers["model"]
+            model.train()
+            optimizer.zero_grad(set_to_none=True)
+            loss_sum = tokens = 0.0
+            for i, batch in enumerate(group):
+                last = i == len(group) - 1
+                with nullcontext() if last or not hasattr(model, "no_sync") else model.no_sync():
+                    with autocast(self.device, self.config.precision):
+                        loss, n = self.task.loss(model, to_device(batch, self.device))
+                    self._check_finite(loss)
+                    self.scaler.scale(loss * n).backward()
+                loss_sum, tokens = loss_sum + loss.item() * n, tokens + n
+            loss_sum, tokens = distributed.all_sum([loss_sum, tokens])
+            self._step("model", distributed.world()[1] / max(tokens, 1.0))
+        self.scaler.update()
+        p.step, p.batch = p.step + 1, p.batch + distributed.world()[1] * len(group)
+        p.world_size = distributed.world()[1]
+        self._in_update = self._applying = False
+        return loss_sum / max(tokens, 1.0), int(tokens)
+
+    def _optimize(self, name: str, loss: torch.Tensor) -> None:
+        """For a task's own update: one optimizer step of part ``name`` on ``loss``."""
+        if name not in self.optimizers:
+            raise KeyError(f"Trainer: no part {name!r}; parts are {', '.join(self.optimizers)}")
+        self._check_finite(loss)
+        self.parts[name].train()
+        self.optimizers[name].zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self._step(name, 1.0)
+
+    def _step(self, name: str, scale: float) -> None:
+        """Unscale, scale by ``scale``, clip and apply part ``name``'s gradients."""
+        optimizer = self.optimizers[name]
+        self.scaler.unscale_(optimizer)
+        grads = [q.grad for group in optimizer.param_groups for q in group["params"]
+                 if q.grad is not None]
+        if scale != 1.0:
+            for grad in grads:
+                grad.mul_(scale)
+        if self.config.clip_norm is not None:
+            nn.utils.clip_grad_norm_([q for g in optimizer.param_groups for q in g["params"]],
+                                     self.config.clip_norm)
+        self._applying = True  # from here to the position's update, the state is half-changed
+        self.scaler.step(optimizer)
+        if self.config.schedule_unit == "step":
+            self.schedulers[name].step()
+
+    def _check_finite(self, loss: torch.Tensor) -> None:
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"loss is {loss.item()} at step {self.position.step}; "
+                                "lower train.lr or set train.clip_norm")
+
+    # --- validation and checkpoints -----------------------------------------------------------
     def _validate(self) -> None:
         p = self.position
         scores: dict[str, float] = {}
@@ -271,21 +344,48 @@ class Trainer:
     def _save(self, name: str) -> None:
         if not distributed.is_main():
             return
+        random_state, stream = RandomState(), None
+        if self._in_update and self._boundary is not None:  # stopped inside an update
+            random_state, buffers, stream = self._boundary
+            for key, value in self.task.model.named_buffers():
+                value.copy_(buffers[key])
+        elif hasattr(self._source, "state_dict") and not isinstance(self._source, Sequence):
+            stream = self._source.state_dict()
         save_checkpoint(self.out_dir / name, {
             "recipe": self.recipe,
             "task": self.task.state(),
             "model": self.task.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "progress": to_dict(self.position),
-            "rng": _rng_state(),
+            "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
+            "schedulers": {k: v.state_dict() for k, v in self.schedulers.items()},
+            "scaler": self.scaler.state_dict(),
+            "progress": {"position": to_dict(self.position), "window": self.progress.state()},
+            "rng": random_state.to_plain(),
+            "stream": stream,
         })
 
     def _restore(self, checkpoint: dict[str, Any]) -> None:
-        self.task.model.load_state_dict(checkpoint["model"])
-        self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.scheduler.load_state_dict(checkpoint["scheduler"])
-        self.position = Position(**checkpoint["progress"])
-        _set_rng_state(checkpoint["rng"])
-        self.progress.note(f"resumed from {self.out_dir / LAST} at step {self.position.step}")
+        where = self.out_dir / LAST
+        if checkpoint["seqkit"].get("format") != FORMAT or "optimizers" not in checkpoint:
+            raise CheckpointError(f"{where}: written by an older seqkit (format "
+                                  f"{checkpoint['seqkit'].get('format')}); it loads for "
+                                  "inference but cannot be resumed")
+        load_model_state(self.task.model, checkpoint["model"], where)
+        try:
+            for name, optimizer in self.optimizers.items():
+                optimizer.load_state_dict(checkpoint["optimizers"][name])
+                self.schedulers[name].load_state_dict(checkpoint["schedulers"][name])
+            self.scaler.load_state_dict(checkpoint["scaler"])
+            self.position = Position(**checkpoint["progress"]["position"])
+            self.progress.load_state(checkpoint["progress"]["window"])
+        except (KeyError, ValueError, TypeError) as error:
+            raise CheckpointError(f"{where}: optimizer or progress state does not fit this "
+                                  f"recipe ({error})") from None
+        RandomState.restore(checkpoint["rng"])
+        self._stream_state = checkpoint.get("stream")
+        world_size = distributed.world()[1]
+        if self.position.world_size != world_size:
+            self.progress.note(f"resuming with {world_size} worker(s) where the run had "
+                               f"{self.position.world_size}: the epoch continues from its batch "
+                               f"{self.position.batch}")
+        self.progress.note(f"resumed from {where} at step {self.position.step}")
 

@@ -24,7 +24,7 @@ def padded_size(batch: list[int], lengths: list[int]) -> int:
 
 
 def test_pad_shapes_and_values():
-    ids, lengths = pad([[5, 6, 7], [8], [], torch.tensor([9, 10])], pad_id=-1)
+    ids, lengths = pad([[5, 6, 7], [8], [], torch.tensor([9, 10])], -1)
     B, T = 4, 3
     assert ids.shape == (B, T) and lengths.shape == (B,)
     assert ids.dtype == lengths.dtype == torch.long
@@ -33,10 +33,22 @@ def test_pad_shapes_and_values():
 
 
 def test_pad_edge_cases():
-    assert pad([]).ids.shape == (0, 0) and pad([]).lengths.shape == (0,)
-    assert pad([[], []]).ids.shape == (2, 0)
+    assert pad([]).values.shape == (0, 0) and pad([]).lengths.shape == (0,)
+    assert pad([[], []]).values.shape == (2, 0)
     result = pad([[1, 2]])
-    assert result.ids.tolist() == [[1, 2]] and result.lengths.tolist() == [2]
+    assert result.values.tolist() == [[1, 2]] and result.lengths.tolist() == [2]
+
+
+def test_pad_float_features_keep_their_dtype_and_width():
+    g = torch.Generator().manual_seed(0)
+    frames = [torch.randn(4, 3, generator=g, dtype=torch.float64), torch.zeros(0, 3),
+              torch.randn(2, 3, generator=g, dtype=torch.float64)]
+    values, lengths = pad(frames, -1.5)
+    B, T, F = 3, 4, 3
+    assert values.shape == (B, T, F) and values.dtype == torch.float64
+    assert lengths.tolist() == [4, 0, 2]
+    assert torch.equal(values[0], frames[0]) and torch.equal(values[2, :2], frames[2])
+    assert (values[1] == -1.5).all() and (values[2, 2:] == -1.5).all()
 
 
 @pytest.mark.parametrize("max_tokens", [1, 7, 64, 300])
@@ -108,8 +120,11 @@ def test_shard_splits_evenly_and_disjointly(n, world_size):
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: pad([[1.0, 2.0]]), TypeError, "expected integer ids, got sequence 0 of torch.float32"),
-    (lambda: pad([[1], [[1, 2]]]), DataError, r"1-D, got sequence 1 of shape \(1, 2\)"),
+    (lambda: pad([[1.0, 2.0]]), TypeError, "got 1-D sequence 0 of torch.float32"),
+    (lambda: pad([[True]]), TypeError, "ids or float features, got sequence 0 of torch.bool"),
+    (lambda: pad([[1], [[1, 2]]]), DataError, r"sequence 1 \(torch.int64, shape \(1, 2\)\) does"),
+    (lambda: pad([torch.zeros(2, 3), torch.zeros(2, 4)]), DataError, r"shape \(2, 4\)\) does not"),
+    (lambda: pad([torch.zeros(1, 2, 3)]), DataError, r"\(T, F\) features, got sequence 0 of shape"),
     (lambda: token_batches([1, 2], 0), DataError, "max_tokens must be ≥ 1, got 0"),
     (lambda: token_batches([1, 2], 8.0), TypeError, "max_tokens must be an int, got 8.0"),
     (lambda: token_batches([1, -2], 8), DataError, "lengths must be ≥ 0, got -2"),

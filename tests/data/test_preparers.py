@@ -1,4 +1,7 @@
-"""seqkit.data.preparers: preparers by name, unknown names with the closest valid one."""
+"""seqkit.data.preparers: preparers by name receive the recipe's data section; unknown names get
+the closest valid one."""
+
+from types import SimpleNamespace
 
 import pytest
 
@@ -6,27 +9,28 @@ from seqkit.data import PREPARERS, DataError, prepare, read_parallel
 from seqkit.data import dates as dates_module
 
 
-def test_dates_is_registered_and_prepares(tmp_path, monkeypatch):
-    assert PREPARERS["dates"] is dates_module.prepare
+def test_a_preparer_receives_the_data_section_and_the_seed(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setitem(PREPARERS, "dates", lambda directory, seed: calls.append((directory, seed)))
-    prepare("dates", str(tmp_path / "d"), seed=7)
-    assert calls == [(tmp_path / "d", 7)]
+    monkeypatch.setitem(PREPARERS, "dates", lambda data, seed: calls.append((data, seed)))
+    section = SimpleNamespace(dir=str(tmp_path / "d"), vocab_size=100)
+    prepare("dates", section, seed=7)
+    assert calls == [(section, 7)]
 
 
-def test_prepare_writes_the_corpus(tmp_path, monkeypatch):
-    monkeypatch.setitem(PREPARERS, "dates",
-                        lambda directory, seed: dates_module.prepare(directory, seed, (20, 4, 4)))
-    prepare("dates", tmp_path, 0)
+def test_dates_writes_the_corpus_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(dates_module, "SIZES", (20, 4, 4))
+    prepare("dates", SimpleNamespace(dir=str(tmp_path)), 0)
     assert len(read_parallel(tmp_path / "train.src", tmp_path / "train.tgt")) == 20
+    assert f"dates: generating 28 examples (train, valid, test: 20, 4, 4) into {tmp_path}" in (
+        capsys.readouterr().err)
 
 
 @pytest.mark.parametrize(("name", "match"), [
-    ("datse", r"unknown data preparer 'datse'; did you mean 'dates'\?"),
+    ("datse", r"data\.prepare: unknown data preparer 'datse'; did you mean 'dates'\?"),
     ("wmt14", "unknown data preparer 'wmt14'; expected one of dates"),
     (None, "unknown data preparer None; expected one of dates"),
 ])
 def test_unknown_names(tmp_path, name, match):
     with pytest.raises(DataError, match=match):
-        prepare(name, tmp_path)
+        prepare(name, SimpleNamespace(dir=str(tmp_path)))
     assert not any(tmp_path.iterdir())

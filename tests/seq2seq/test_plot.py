@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from seqkit.files import OutputError
 from seqkit.seq2seq import plot_attention
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -20,6 +21,6 @@ def test_errors(tmp_path) -> None:
     with pytest.raises(ValueError, match=r"plot_attention: expected alpha of shape \(T, S\) = "
                                          r"\(2, 3\), got \(3, 2\)"):
         plot_attention(torch.zeros(3, 2), ["a", "b", "c"], ["x", "y"], tmp_path / "map.png")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(OutputError, match=r"missing/map\.png: cannot write \(no such file"):
         plot_attention(torch.zeros(1, 1), ["a"], ["x"], tmp_path / "missing" / "map.png")
     assert not list(tmp_path.iterdir())

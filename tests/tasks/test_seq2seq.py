@@ -50,22 +50,57 @@ def test_build_restore_round_trip(data_dir, tokenizer: str) -> None:
 def test_batches_are_a_function_of_the_epoch_within_budget(data_dir) -> None:
     task = Seq2SeqTask.build(recipe(data_dir, "word"))
     first, again, other = task.batches(0), task.batches(0), task.batches(1)
-    assert first == again and first != other
-    assert sorted(id(e) for b in first for e in b) == sorted(id(e) for e in task.train_examples)
-    for batch in first:
-        longest = max(max(len(e.src), len(e.tgt)) for e in batch)
-        assert len(batch) * longest <= 60 or len(batch) == 1
+    assert first.batches == again.batches and first.batches != other.batches
+    assert sorted(i for b in first.batches for i in b) == list(range(len(task.train_examples)))
+    for indices, batch in zip(first.batches, first, strict=True):  # loaded by a DataLoader
+        examples = [task.train_examples[i] for i in indices]
+        B, S = batch.src.shape
+        assert B * max(S, batch.tgt.shape[1] - 2) <= 60 or B == 1
+        assert batch.src_lengths.tolist() == [len(e.src) for e in examples]
+        assert batch.tgt[0, :len(examples[0].tgt)].tolist() == examples[0].tgt
 
 
 def test_loss_counts_target_tokens_and_validation_has_every_metric(data_dir) -> None:
     task = Seq2SeqTask.build(recipe(data_dir, "word"))
-    batch = task.batches(0)[0]
+    batches = task.batches(0)
+    batch, examples = batches[0], [task.train_examples[i] for i in batches.batches[0]]
     loss, tokens = task.loss(task.model, batch)
-    assert tokens == sum(len(e.tgt) - 1 for e in batch)  # y<1..T> and </s>, not <s>
+    assert tokens == sum(len(e.tgt) - 1 for e in examples)  # y<1..T> and </s>, not <s>
     assert loss.item() == pytest.approx(torch.log(torch.tensor(len(task.vocabs["tgt"]))).item(),
                                         rel=0.3)  # untrained: close to uniform
     scores = task.validate(task.model)
     assert set(scores) == set(task.metrics)
+
+
+def test_empty_training_lines_are_left_out_with_a_count(data_dir, capsys) -> None:
+    src = (data_dir / "train.src").read_text().splitlines()
+    tgt = (data_dir / "train.tgt").read_text().splitlines()
+    src[3], tgt[7] = "", "  "
+    (data_dir / "train.src").write_text("\n".join(src) + "\n\n")  # and a trailing blank line
+    (data_dir / "train.tgt").write_text("\n".join(tgt) + "\n\n")
+    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+    assert len(task.train_examples) == 38
+    assert "left out 3 of 41 training pairs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("lines", "match"), [
+    ("the cat sat\n\n", r"valid\.src, line 2: empty source sentence in the valid split"),
+    ("", r"valid\.src: the valid split is empty"),
+])
+def test_a_broken_valid_split_is_refused_before_training(data_dir, lines, match) -> None:
+    (data_dir / "valid.src").write_text(lines)
+    (data_dir / "valid.tgt").write_text("le chat assis\n" * lines.count("\n"))
+    with pytest.raises(DataError, match=match):
+        Seq2SeqTask.build(recipe(data_dir, "word"))
+
+
+def test_a_missing_or_misaligned_valid_split_is_refused_before_training(data_dir) -> None:
+    (data_dir / "valid.tgt").write_text("le chat assis\n")
+    with pytest.raises(DataError, match=r"valid\.src has 5 lines but .*valid\.tgt has 1"):
+        Seq2SeqTask.build(recipe(data_dir, "word"))
+    (data_dir / "valid.tgt").unlink()
+    with pytest.raises(DataError, match=r"valid\.tgt: no such file"):
+        Seq2SeqTask.build(recipe(data_dir, "word"))
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -81,7 +116,9 @@ def test_settings_out_of_range_name_their_key(changes: dict, message: str) -> No
 def test_no_training_pair_within_max_length_is_an_error(data_dir) -> None:
     task = Seq2SeqTask.build(recipe(data_dir, "word"))
     task.recipe.data.max_length = 1
-    with pytest.raises(DataError, match=r"train\.src: no training pair of at most"):
+    del task.train_examples
+    with pytest.raises(DataError, match=r"train\.src: no training pair of 1 to "
+                                        r"data\.max_length=1 tokens"):
         task.batches(0)
 
 

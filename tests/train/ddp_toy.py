@@ -5,8 +5,7 @@ from pathlib import Path
 
 import torch
 
-from seqkit.train import TrainConfig, Trainer, distributed
-from seqkit.train.trainer import seed_everything
+from seqkit.train import TrainConfig, Trainer, distributed, seed_everything
 
 sys.path.insert(0, str(Path(__file__).parent))
 from toy import ToyTask

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seqkit.errors import CheckpointError
-from seqkit.train.checkpoint import load_checkpoint, resolve, save_checkpoint
+from seqkit.train.checkpoint import FORMAT, load_checkpoint, resolve, save_checkpoint
 
 
 class Payload:
@@ -30,7 +30,7 @@ def test_round_trip_and_run_directory(tmp_path) -> None:
                                            "task": {}})
     assert resolve(tmp_path) == tmp_path / "best.pt"  # best.pt is preferred
     loaded = load_checkpoint(tmp_path / "last.pt")
-    assert torch.equal(loaded["model"]["w"], torch.ones(2)) and loaded["seqkit"]["format"] == 1
+    assert torch.equal(loaded["model"]["w"], torch.ones(2)) and loaded["seqkit"]["format"] == FORMAT
 
 
 def test_truncated_checkpoint_is_refused(tmp_path) -> None:
@@ -66,9 +66,9 @@ def test_missing_and_foreign_files(tmp_path) -> None:
         load_checkpoint(tmp_path)
     torch.save({"w": torch.ones(1)}, tmp_path / "plain.pt")
     assert_refused(tmp_path / "plain.pt", r"plain\.pt: not a seqkit checkpoint \(no 'seqkit'")
-    torch.save({"seqkit": {"format": 2}, "recipe": {}, "task": {}, "model": {}},
+    torch.save({"seqkit": {"format": 3}, "recipe": {}, "task": {}, "model": {}},
                tmp_path / "future.pt")
-    assert_refused(tmp_path / "future.pt", r"future\.pt: checkpoint format 2, expected 1")
+    assert_refused(tmp_path / "future.pt", r"future\.pt: checkpoint format 3, expected one of 1, 2")
 
 
 @pytest.mark.parametrize("missing", ["recipe", "task", "model"])

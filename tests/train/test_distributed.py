@@ -8,8 +8,7 @@ import torch
 from toy import ToyTask
 
 from seqkit.core.optim import SGD
-from seqkit.train import distributed
-from seqkit.train.trainer import seed_everything
+from seqkit.train import distributed, seed_everything
 
 
 def test_two_workers_stay_in_sync_and_match_the_full_batch_gradient(tmp_path) -> None:

@@ -12,7 +12,7 @@ LINE = re.compile(r"step \d+/\d+ \| epoch \d+ \| loss \d+\.\d{4} \| lr \d\.\de[-
 
 def test_lines_records_and_a_clock_that_spans_epochs(tmp_path, capsys) -> None:
     progress = Progress(tmp_path)
-    progress.open(fresh=True)
+    progress.open()
     step = 0
     for epoch in range(2):
         progress.start(total=8, step=step)  # a new epoch must not restart the clock

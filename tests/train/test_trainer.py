@@ -9,8 +9,7 @@ import torch
 from toy import ToyTask
 
 from seqkit.errors import ConfigError
-from seqkit.train import TrainConfig, Trainer, load_checkpoint
-from seqkit.train.trainer import seed_everything
+from seqkit.train import TrainConfig, Trainer, load_checkpoint, seed_everything
 
 
 def config(**changes) -> TrainConfig:
@@ -31,12 +30,15 @@ def assert_same_training_state(a: Trainer, b: Trainer) -> None:
     for (name, p), q in zip(a.task.model.state_dict().items(), b.task.model.state_dict().values(),
                             strict=True):
         assert torch.equal(p, q), name
-    state_a, state_b = a.optimizer.state_dict()["state"], b.optimizer.state_dict()["state"]
-    for key in state_a:
-        for name in ("exp_avg", "exp_avg_sq", "m", "v"):
-            if name in state_a[key]:
-                assert torch.equal(state_a[key][name], state_b[key][name])
-    assert a.scheduler.state_dict() == b.scheduler.state_dict()
+    for name, optimizer in a.optimizers.items():
+        state_a, state_b = optimizer.state_dict(), b.optimizers[name].state_dict()
+        assert state_a["state"] and state_a["state"].keys() == state_b["state"].keys()
+        for key, values in state_a["state"].items():
+            assert values.keys() == state_b["state"][key].keys()
+            for slot, value in values.items():  # every moment and the step count
+                assert torch.equal(torch.as_tensor(value), torch.as_tensor(
+                    state_b["state"][key][slot])), (name, key, slot)
+        assert a.schedulers[name].state_dict() == b.schedulers[name].state_dict()
     assert a.position == b.position
 
 
@@ -56,7 +58,8 @@ def test_resume_continues_exactly(tmp_path) -> None:
 def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path, interruption, saved_step):
     with pytest.raises(KeyboardInterrupt):
         fit(tmp_path / "cut", config(max_steps=12), **interruption)
-    assert load_checkpoint(tmp_path / "cut" / "last.pt")["progress"]["step"] == saved_step
+    saved = load_checkpoint(tmp_path / "cut" / "last.pt")
+    assert saved["progress"]["position"]["step"] == saved_step
     resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
     whole = fit(tmp_path / "whole", config(max_steps=12))
     assert_same_training_state(resumed, whole)
@@ -68,7 +71,7 @@ def test_run_directory_contents(tmp_path) -> None:
         assert (tmp_path / name).exists(), name
     best = torch.load(tmp_path / "best.pt", weights_only=True)
     assert best["task"] == {"kind": "toy"} and best["recipe"] == {"task": "toy"}
-    assert best["progress"]["best"] == max(-r["valid"]["mse"] for r in _log(tmp_path)
+    assert best["progress"]["position"]["best"] == max(-r["valid"]["mse"] for r in _log(tmp_path)
                                            if "valid" in r)
     records = _log(tmp_path)
     assert [r["step"] for r in records if "loss" in r] == [3, 6, 9]

@@ -2,7 +2,8 @@
 
 Recipe sections: ``data`` (:class:`TextDataConfig`), ``model`` (:class:`Seq2SeqConfig`),
 ``decode`` (:class:`DecodeConfig`), plus the common ``task``, ``seed`` and ``train``.
-Validation decodes the ``valid`` split greedily and reports exact match, BLEU and the loss.
+Validation decodes the ``valid`` split greedily and reports exact match, BLEU and the loss;
+``evaluate`` decodes a held-out split with the recipe's (or the caller's) search settings.
 """
 
 from collections.abc import Sequence
@@ -11,12 +12,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple
 
+import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqkit.config import require
 from seqkit.core.losses import sequence_cross_entropy
 from seqkit.data import (
+    BatchLoader,
     DataError,
     Vocabulary,
     pad,
@@ -37,7 +40,9 @@ from seqkit.seq2seq import (
     error_analysis,
     plot_attention,
 )
-from seqkit.tasks.base import Recipe
+from seqkit.status import status
+from seqkit.tasks.base import Recipe, Report
+from seqkit.tasks.seq2seq.verbs import EVALUATE_OPTIONS, VERBS
 
 
 @dataclass
@@ -53,10 +58,12 @@ class TextDataConfig:
     min_freq: int = 1  # training tokens seen fewer times map to <unk>
     max_tokens: int = 4096  # batch budget: sentences × longest padded length
     max_length: int = 200  # training pairs with a longer side (in tokens) are left out
+    workers: int = 0  # DataLoader processes that pad batches (0: in the training process)
 
     def __post_init__(self) -> None:
         for key in ("vocab_size", "min_freq", "max_tokens", "max_length"):
             require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
+        require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
 
     def path(self, split: str, side: str) -> Path:
         return Path(self.dir) / f"{split}.{getattr(self, side)}"
@@ -80,6 +87,19 @@ class Example(NamedTuple):
     tgt: list[int]  # <s> y<1> … y<T> </s>
 
 
+class Batch(NamedTuple):
+    """Padded pairs, as the model reads them (the trainer moves them to the model's device)."""
+
+    src: Tensor  # (B, S) source ids, <pad> after each length
+    src_lengths: Tensor  # (B,)
+    tgt: Tensor  # (B, T + 2) <s> y<1> … y<T> </s>, then <pad>
+
+
+def collate(examples: Sequence[Example]) -> Batch:
+    src, src_lengths = pad([e.src for e in examples], Vocabulary.PAD)
+    return Batch(src, src_lengths, pad([e.tgt for e in examples], Vocabulary.PAD).values)
+
+
 class Evaluation(NamedTuple):
     bleu: BLEUScore
     exact_match: float  # fraction of outputs equal to their reference
@@ -92,8 +112,11 @@ class Evaluation(NamedTuple):
 class Seq2SeqTask:
     """Builds tokenizers, vocabularies and the model from a recipe; trains and translates."""
 
+    name = "seq2seq"
     Recipe = Seq2SeqRecipe
     metrics: ClassVar = {"bleu": True, "exact_match": True, "loss": False}
+    resumable: ClassVar = ("decode.", "data.workers")
+    evaluate_options = EVALUATE_OPTIONS
 
     def __init__(self, recipe: Seq2SeqRecipe, tokenizers: dict[str, Any],
                  vocabs: dict[str, Vocabulary]) -> None:
@@ -102,21 +125,30 @@ class Seq2SeqTask:
                              pad_id=Vocabulary.PAD, bos_id=Vocabulary.BOS, eos_id=Vocabulary.EOS)
 
     @classmethod
+    def verbs(cls) -> list:
+        return VERBS
+
+    @classmethod
     def build(cls, recipe: Seq2SeqRecipe) -> "Seq2SeqTask":
-        """Prepare the data if the recipe names a generator, then fit tokenizers and vocabularies
-        on the training split."""
+        """Prepare the data if the recipe names a generator, check the valid split, then fit
+        tokenizers and vocabularies on the training split."""
         data = recipe.data
         if data.prepare:
-            prepare(data.prepare, Path(data.dir), recipe.seed)
+            prepare(data.prepare, data, recipe.seed)
         pairs = read_parallel(data.path("train", "src"), data.path("train", "tgt"))
+        _check_held_out(data, "valid")
+        pairs = [(x, y) for x, y in pairs if x.strip() and y.strip()]
         if not pairs:
             raise DataError(f"{data.path('train', 'src')}: no training pairs (empty file)")
+        status(f"seq2seq: fitting {data.tokenizer} tokenizers on {len(pairs):,} training pairs")
         tokenizers, vocabs = {}, {}
         for side, lines in zip(("src", "tgt"), zip(*pairs, strict=True), strict=True):
             tokenizers[side] = train_tokenizer(data.tokenizer, list(lines), data.vocab_size)
             vocabs[side] = Vocabulary.build((tokenizers[side].tokenize(x) for x in lines),
                                             min_freq=data.min_freq)
-        return cls(recipe, tokenizers, vocabs)
+        task = cls(recipe, tokenizers, vocabs)
+        task.train_examples, task.valid_examples  # noqa: B018 (tokenise both splits now)
+        return task
 
     @classmethod
     def restore(cls, recipe: Seq2SeqRecipe, state: dict[str, Any]) -> "Seq2SeqTask":
@@ -141,10 +173,15 @@ class Seq2SeqTask:
                     for x, y in pairs]
         if split != "train":
             return examples
-        kept = [e for e in examples if max(len(e.src), len(e.tgt) - 2) <= data.max_length]
+        kept = [e for e in examples if e.src and len(e.tgt) > 2
+                and max(len(e.src), len(e.tgt) - 2) <= data.max_length]
         if not kept:
-            raise DataError(f"{data.path(split, 'src')}: no training pair of at most "
-                            f"data.max_length={data.max_length} tokens")
+            raise DataError(f"{data.path(split, 'src')}: no training pair of 1 to "
+                            f"data.max_length={data.max_length} tokens on both sides")
+        if len(kept) < len(examples):
+            status(f"seq2seq: left out {len(examples) - len(kept):,} of {len(examples):,} "
+                   f"training pairs (an empty side, or longer than data.max_length="
+                   f"{data.max_length} tokens)")
         return kept
 
     @cached_property
@@ -155,35 +192,37 @@ class Seq2SeqTask:
     def valid_examples(self) -> list[Example]:
         return self._examples("valid")
 
-    def batches(self, epoch: int) -> list[list[Example]]:
-        """Length-bucketed batches of training pairs; their order is a function of (seed, epoch)."""
+    def batches(self, epoch: int) -> BatchLoader:
+        """Length-bucketed batches of training pairs, padded by a DataLoader; their order is a
+        function of (seed, epoch): ``seed`` and ``epoch`` seed one generator together."""
         examples = self.train_examples
-        generator = torch.Generator().manual_seed(self.recipe.seed * 100_003 + epoch)
+        entropy = np.random.SeedSequence([self.recipe.seed, epoch]).generate_state(1, np.uint64)
+        generator = torch.Generator().manual_seed(int(entropy[0]))
         lengths = [max(len(e.src), len(e.tgt)) for e in examples]
         order = token_batches(lengths, self.recipe.data.max_tokens, shuffle=True,
                               generator=generator)
-        return [[examples[i] for i in batch] for batch in order]
+        return BatchLoader(examples, order, collate, workers=self.recipe.data.workers)
 
-    def loss(self, model: nn.Module, batch: Sequence[Example]) -> tuple[torch.Tensor, int]:
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
         """Teacher-forced cross-entropy per target token.
 
         The decoder reads <s> y<1> … y<T> and predicts y<1> … y<T> </s>.
         """
-        src, src_lengths = pad([e.src for e in batch], Vocabulary.PAD)
-        tgt, _ = pad([e.tgt for e in batch], Vocabulary.PAD)
-        logits = model(src, src_lengths, tgt[:, :-1])  # (B, T, V)
-        loss, tokens = sequence_cross_entropy(logits, tgt[:, 1:], pad_id=Vocabulary.PAD,
+        logits = model(batch.src, batch.src_lengths, batch.tgt[:, :-1])  # (B, T, V)
+        loss, tokens = sequence_cross_entropy(logits, batch.tgt[:, 1:], pad_id=Vocabulary.PAD,
                                               smoothing=self.recipe.label_smoothing)
         return loss, tokens
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         examples = self.valid_examples
+        device = next(model.parameters()).device
         total, tokens = 0.0, 0
         size = self.recipe.decode.batch_size
         for start in range(0, len(examples), size):
-            loss, n = self.loss(model, examples[start:start + size])
+            batch = collate(examples[start:start + size])
+            loss, n = self.loss(model, Batch(*(t.to(device) for t in batch)))
             total, tokens = total + loss.item() * n, tokens + n
-        result = self.evaluate("valid", beam=1, n_best=1)
+        result = self.translate_split("valid", beam=1, n_best=1)
         return {"bleu": result.bleu.score, "exact_match": result.exact_match,
                 "loss": total / max(tokens, 1)}
 
@@ -201,15 +240,26 @@ class Seq2SeqTask:
         sources = [self.encode_source(line) for line in lines]
         results: list[list[Hypothesis]] = [[] for _ in lines]
         order = sorted((i for i, s in enumerate(sources) if s), key=lambda i: len(sources[i]))
+        device = next(self.model.parameters()).device
         self.model.eval()
         with torch.no_grad():
             for start in range(0, len(order), config.batch_size):
                 chunk = order[start:start + config.batch_size]
                 src, src_lengths = pad([sources[i] for i in chunk], Vocabulary.PAD)
-                for i, nbest in zip(chunk, beam_search(self.model, src, src_lengths, config),
+                for i, nbest in zip(chunk, beam_search(self.model, src.to(device),
+                                                       src_lengths.to(device), config),
                                     strict=True):
                     results[i] = nbest
         return results
+
+    def unusual_inputs(self, lines: Sequence[str]) -> tuple[int, int]:
+        """(lines longer than training's data.max_length, non-empty lines whose tokens are all
+        unknown): inputs whose translation deserves a warning."""
+        limit = self.recipe.data.max_length
+        sources = [self.encode_source(line) for line in lines]
+        too_long = sum(len(s) > limit for s in sources)
+        unknown = sum(bool(s) and all(t == Vocabulary.UNK for t in s) for s in sources)
+        return too_long, unknown
 
     def detokenize(self, ids: Sequence[int]) -> str:
         return self.tokenizers["tgt"].detokenize(self.vocabs["tgt"].decode(list(ids)))
@@ -219,7 +269,7 @@ class Seq2SeqTask:
         return [self.detokenize(nbest[0].tokens) if nbest else ""
                 for nbest in self.search(lines, **overrides)]
 
-    def evaluate(self, split: str = "test", **overrides: Any) -> Evaluation:
+    def translate_split(self, split: str = "test", **overrides: Any) -> Evaluation:
         """Translate a held-out split and score it against its references."""
         data = self.recipe.data
         pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
@@ -230,6 +280,25 @@ class Seq2SeqTask:
         bleu = BLEU().corpus_score(hypotheses, [references])
         return Evaluation(bleu, exact / max(len(references), 1), sources, hypotheses, references,
                           outputs)
+
+    def evaluate(self, split: str = "test", error_analysis: bool = False,
+                 **overrides: Any) -> Report:
+        """BLEU (with its signature) and exact match of a held-out split, decoded with the
+        recipe's search settings or ``overrides``; with ``error_analysis``, who is to blame."""
+        config = self.decode_config(**overrides)
+        result = self.translate_split(split, **overrides)
+        n = len(result.references)
+        matches = round(result.exact_match * n)
+        lines = [result.bleu.format(),
+                 f"exact match = {100 * result.exact_match:.2f}% ({matches}/{n})"]
+        if error_analysis:
+            lines.append(self.error_analysis(result, **overrides).format())
+        settings = {"split": split, "beam": config.beam, "alpha": config.alpha,
+                    "length_penalty": config.length_penalty, "sentences": n}
+        return Report(f"{split}: beam={config.beam} alpha={config.alpha} "
+                      f"length_penalty={config.length_penalty} ({n} sentences)",
+                      {"bleu": result.bleu.score, "exact_match": result.exact_match},
+                      lines, settings)
 
     def error_analysis(self, evaluation: Evaluation, **overrides: Any) -> ErrorAnalysis:
         """The notes' beam-search error analysis over an evaluation's wrong outputs: compare
@@ -244,18 +313,30 @@ class Seq2SeqTask:
             self.decode_config(**overrides))
 
     def plot_attention(self, lines: Sequence[str], results: Sequence[Sequence[Hypothesis]],
-                       folder: Path) -> int:
+                       folder: Path, first: int = 1) -> int:
         """Write the best hypothesis' α<t,t'> of each non-empty line to ``folder/{line}.png``
-        (line numbers from 1); returns how many maps were written."""
+        (lines numbered from ``first``); returns how many maps were written."""
         folder.mkdir(parents=True, exist_ok=True)
-        width = len(str(len(lines)))
+        width = len(str(first + len(lines) - 1))
         written = 0
-        for number, (line, nbest) in enumerate(zip(lines, results, strict=True), start=1):
+        for number, (line, nbest) in enumerate(zip(lines, results, strict=True), start=first):
             if nbest:
                 best = nbest[0]
                 tokens = self.vocabs["tgt"].decode(best.tokens, strip_specials=False)
-                out_tokens = [*tokens, "</s>"]
-                plot_attention(best.attention, self.tokenizers["src"].tokenize(line), out_tokens,
-                               folder / f"{number:0{width}d}.png")
+                plot_attention(best.attention, self.tokenizers["src"].tokenize(line),
+                               [*tokens, "</s>"], folder / f"{number:0{width}d}.png")
                 written += 1
         return written
+
+
+def _check_held_out(data: TextDataConfig, split: str) -> None:
+    """A held-out split must be readable, line-aligned, and have a source on every line (an empty
+    source has no translation to score): one error naming the file and line, before training."""
+    pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+    if not pairs:
+        raise DataError(f"{data.path(split, 'src')}: the {split} split is empty")
+    for number, (source, _) in enumerate(pairs, start=1):
+        if not source.strip():
+            raise DataError(f"{data.path(split, 'src')}, line {number}: empty source sentence "
+                            f"in the {split} split")
+

@@ -1,0 +1,66 @@
+"""A run directory: created with clear errors, locked against a second writer, cleared by
+``--overwrite``, and rid of temporary files a killed run left behind."""
+
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+from seqkit.errors import SeqkitError
+from seqkit.files import OutputError
+
+LOCK = ".lock"
+RUN_FILES = ("best.pt", "last.pt", "recipe.yaml", "log.jsonl", "curves.png")  # what a run writes
+
+
+class RunDirectory:
+    """``path`` opened for one training process: :meth:`open` creates and locks it.
+
+    The lock is an ``flock`` on ``path/.lock``: the kernel drops it when the process ends, however
+    it ends (kill -9 included), so a stale lock never blocks a later run.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        """Create the directory if needed and take its lock, or raise a one-line error."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError.of(error, self.path) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            if error.errno in (errno.EAGAIN, errno.EACCES):
+                raise SeqkitError(f"{self.path}: another seqkit train (pid {holder}) is writing "
+                                  "this run; wait for it or choose another --out") from None
+            raise OutputError.of(error, self.path / LOCK) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        self.remove_stale_temporaries()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file releases the flock
+            self._fd = None
+
+    def clear(self) -> None:
+        """Remove what an earlier run wrote (``--overwrite``), so nothing of it outlives the new
+        run's start; other files in the directory are left alone."""
+        for name in RUN_FILES:
+            try:
+                (self.path / name).unlink(missing_ok=True)
+            except OSError as error:
+                raise OutputError.of(error, self.path / name) from None
+
+    def remove_stale_temporaries(self) -> None:
+        """Delete ``.NAME.*.tmp`` files of atomic writes cut short (kill -9, power loss): while
+        this process holds the lock, no other writes here."""
+        for tmp in self.path.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
