@@ -98,13 +98,20 @@ class Word2Vec(nn.Module):
 
     @torch.no_grad()
     def sgd_step(self, windows: Windows, noise: torch.Tensor, lr: float) -> None:
-        """One SGD step of size ``lr`` on the *sum* of L(c, t) over the batch (as word2vec applies
-        α to every pair), gradients written out instead of autograd:
+        """One step of size ``lr`` on the *sum* of L(c, t) over the batch (word2vec applies α to
+        every pair), gradients written out instead of autograd:
 
             g_j = (y_j − σ(θ_jᵀ h)) · (pairs using j)        y = 1 for targets, 0 for noise
-            θ_j += lr · g_j h        h += lr · Σ_j g_j θ_j   (for CBOW shared by the window)
+            θ_j += lr · g_j h / n(θ_j)
+            h   += lr · Σ_j g_j θ_j / n(e)     (CBOW: e of each window word, by ∂h/∂e = 1/|window|)
 
-        Equal to ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` (tested).
+        where n(·) counts the updates a row gets in this batch.
+
+        Note: word2vec applies a row's updates one after the other; a batch computes them all at
+        the same point, so their sum would step a frequent word (or one drawn as noise many times)
+        n times too far and diverge. Each row moves by the *mean* of its updates instead:
+        ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` with every row's gradient divided
+        by n (tested); for a row used once this is exactly the SGD step.
         """
         h, targets, mask = self.inputs(windows)
         m = targets.shape[1]
@@ -116,15 +123,26 @@ class Word2Vec(nn.Module):
         y[:, :m] = 1.0
         g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + k)
         dh = torch.bmm(g[:, None, :], theta).squeeze(1)  # (B, E)
+        g /= _uses(ids, len(self.theta), weight > 0).clamp(min=1)
         d_theta = g[:, :, None] * h[:, None, :]  # (B, m + k, E)
         self.theta.index_add_(0, ids.reshape(-1), d_theta.reshape(-1, h.shape[1]))
         if self.config.arch == "skipgram":
-            self.embedding.index_add_(0, windows.center, dh)
+            n = _uses(windows.center, len(self.embedding))
+            self.embedding.index_add_(0, windows.center, dh / n[:, None])
         else:
-            share = windows.mask / windows.mask.sum(1, keepdim=True)  # (B, 2W) ∂h/∂e_j
             rows, cols = windows.mask.nonzero(as_tuple=True)
-            self.embedding.index_add_(0, windows.context[rows, cols],
-                                      dh[rows] * share[rows, cols, None])
+            words = windows.context[rows, cols]  # (P,) the context words of every window
+            n = _uses(words, len(self.embedding))
+            share = windows.mask.sum(1)[rows] * n  # ∂h/∂e_j = 1/|window|, then the mean over n
+            self.embedding.index_add_(0, words, dh[rows] / share[:, None])
+
+
+def _uses(ids: torch.Tensor, V: int, used: torch.Tensor | None = None) -> torch.Tensor:
+    """For each position of ``ids``, how many positions (those ``used``) hold its id; ids' shape.
+
+    Example: ids = [4, 2, 4], used = [True, True, False] → [1, 1, 1]; without ``used`` [2, 1, 2].
+    """
+    return torch.bincount(ids[used] if used is not None else ids.flatten(), minlength=V)[ids]
 
 
 class NoiseSampler:

@@ -1,0 +1,106 @@
+"""The fast training loop: the linear learning-rate schedule, exact resume, and skip-gram solving
+the analogies planted in a toy corpus."""
+
+import itertools
+import random
+
+import pytest
+import torch
+
+from seqkit.embeddings.corpus import WindowStream
+from seqkit.embeddings.training import Word2VecTrainConfig, fit_word2vec, linear_lr
+from seqkit.embeddings.vectors import WordVectors
+from seqkit.embeddings.vocab import WordVocab
+from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig
+from seqkit.errors import ConfigError
+
+GENDERS = {"male": ["he", "him", "his", "mr"], "female": ["she", "her", "hers", "mrs"]}
+ROLES = {  # role: (male word, female word, the role's context words)
+    "person": ("man", "woman", ["walks", "works", "talks"]),
+    "royal": ("king", "queen", ["crown", "throne", "palace"]),
+    "child": ("boy", "girl", ["toy", "school", "play"]),
+    "sibling": ("brother", "sister", ["sibling", "twin", "older"]),
+    "parent": ("father", "mother", ["parents", "raise", "home"]),
+}
+DIM = 10
+FILLER = [f"f{i}" for i in range(30)]
+
+
+def planted_corpus(path, n: int = 3000, seed: int = 0) -> list[list[str]]:
+    """Sentences of one target word with two words of its gender, two of its role, two fillers:
+    PMI(w, context) is a gender part plus a role part, so e_queen ≈ e_king − e_man + e_woman."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        gender, role = rng.choice(list(GENDERS)), rng.choice(list(ROLES))
+        male, female, role_words = ROLES[role]
+        words = [male if gender == "male" else female, *rng.sample(GENDERS[gender], 2),
+                 *rng.sample(role_words, 2), *rng.sample(FILLER, 2)]
+        rng.shuffle(words)
+        lines.append(words)
+    path.write_text("".join(" ".join(line) + "\n" for line in lines), encoding="utf-8")
+    return lines
+
+
+def train(path, lines, config: Word2VecTrainConfig, arch: str = "skipgram"):
+    vocab = WordVocab.build(lines, min_count=config.min_count)
+    model = Word2Vec(len(vocab), Word2VecConfig(arch=arch, dim=DIM, seed=config.seed))
+    stream = WindowStream(path, vocab, config.window, config.sample, config.batch_words,
+                          config.epochs, config.seed)
+    noise = NoiseSampler(vocab.noise_probs(), torch.Generator().manual_seed(config.seed))
+    total = config.epochs * int(vocab.counts.sum())
+    return vocab, model, stream, noise, total
+
+
+def test_linear_lr():
+    assert linear_lr(0.025, 1e-4, 0.0) == 0.025
+    assert linear_lr(0.025, 1e-4, 0.5) == pytest.approx((0.025 + 1e-4) / 2)
+    assert linear_lr(0.025, 1e-4, 1.0) == linear_lr(0.025, 1e-4, 3.0) == pytest.approx(1e-4)
+
+
+def test_skipgram_solves_the_planted_analogies(tmp_path):
+    path = tmp_path / "planted.txt"
+    lines = planted_corpus(path)
+    config = Word2VecTrainConfig(window=6, sample=0, min_count=1, epochs=8, batch_words=500,
+                                 lr=0.1)
+    vocab, model, stream, noise, total = train(path, lines, config)
+    stats = fit_word2vec(model, stream, config, noise, total)
+    assert stats.words == total
+    vectors = WordVectors(vocab.words, model.embedding.detach())
+    assert vectors.analogy("man", "woman", "king")[0].word == "queen"
+    solved = [vectors.analogy(a, b, c)[0].word == d
+              for (m1, f1, _), (m2, f2, _) in itertools.permutations(ROLES.values(), 2)
+              for a, b, c, d in [(m1, f1, m2, f2), (f1, m1, f2, m2)]]
+    assert sum(solved) >= 0.9 * len(solved)
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path):
+    path = tmp_path / "planted.txt"
+    lines = planted_corpus(path, n=300)
+    config = Word2VecTrainConfig(window=3, min_count=1, epochs=2, batch_words=200, sample=0.05)
+    _, full, stream, noise, total = train(path, lines, config)
+    fit_word2vec(full, stream, config, noise, total)
+
+    _, model, stream, noise, total = train(path, lines, config)
+    done = fit_word2vec(model, itertools.islice(stream, 5), config, noise, total).words
+    checkpoint = {"model": model.state_dict(), "stream": stream.state_dict(),
+                  "noise": noise.state_dict(), "words": done}
+    torch.save(checkpoint, tmp_path / "ckpt.pt")
+    checkpoint = torch.load(tmp_path / "ckpt.pt", weights_only=True)
+    _, resumed, stream, noise, total = train(path, lines, config)
+    resumed.load_state_dict(checkpoint["model"])
+    stream.load_state_dict(checkpoint["stream"])
+    noise.load_state_dict(checkpoint["noise"])
+    fit_word2vec(resumed, stream, config, noise, total, words_done=checkpoint["words"])
+    assert torch.equal(resumed.embedding, full.embedding)
+    assert torch.equal(resumed.theta, full.theta)
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("window", 0, "train.window: expected ≥ 1, got 0"),
+    ("sample", -1.0, "train.sample: expected ≥ 0, got -1.0"),
+    ("min_lr", 0.5, r"train.min_lr: expected in \[0, lr = 0.025\], got 0.5"),
+])
+def test_config_errors(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        Word2VecTrainConfig(**{key: value})
