@@ -11,15 +11,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seqkit.data import dates
+from seqkit.data import bible, dates
 from seqkit.data.errors import DataError
+from seqkit.status import status
 
 
 def _dates(data: Any, seed: int) -> None:
     dates.prepare(Path(data.dir), seed)
 
 
-PREPARERS: dict[str, Callable[[Any, int], None]] = {"dates": _dates}
+def _bible(data: Any, seed: int) -> None:
+    """The verse-aligned RV1909 / WEB / KJV corpus; its split is fixed, so ``seed`` is unused."""
+    bible.prepare(Path(data.dir), progress=status)
+
+
+PREPARERS: dict[str, Callable[[Any, int], None]] = {"bible": _bible, "dates": _dates}
 
 
 def prepare(name: str, data: Any, seed: int = 0) -> None:

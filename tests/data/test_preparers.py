@@ -27,10 +27,16 @@ def test_dates_writes_the_corpus_and_says_so(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize(("name", "match"), [
     ("datse", r"data\.prepare: unknown data preparer 'datse'; did you mean 'dates'\?"),
-    ("wmt14", "unknown data preparer 'wmt14'; expected one of dates"),
-    (None, "unknown data preparer None; expected one of dates"),
+    ("wmt14", "unknown data preparer 'wmt14'; expected one of bible, dates"),
+    (None, "unknown data preparer None; expected one of bible, dates"),
 ])
 def test_unknown_names(tmp_path, name, match):
     with pytest.raises(DataError, match=match):
         prepare(name, SimpleNamespace(dir=str(tmp_path)))
     assert not any(tmp_path.iterdir())
+
+
+def test_bible_is_registered_and_names_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mod2imp on the PATH
+    with pytest.raises(DataError, match=r"apt-get install .*libsword-utils"):
+        prepare("bible", SimpleNamespace(dir=str(tmp_path / "bible")), 0)
