@@ -1,45 +1,16 @@
 """The trainer on a toy regression task: resume equals an uninterrupted run, checkpoints, logs,
 early stopping, interruption. The toy task shows the trainer needs nothing model-specific."""
 
-import json
 import math
+import signal
 
 import pytest
 import torch
-from toy import ToyTask
+from runs import assert_same_training_state, config, fit, log
+from toy import ToyTask, raising, signalling
 
 from seqkit.errors import ConfigError
-from seqkit.train import TrainConfig, Trainer, load_checkpoint, seed_everything
-
-
-def config(**changes) -> TrainConfig:
-    settings = {"optimizer": "adam", "lr": 0.01, "schedule": "exponential",
-                "schedule_options": {"base": 0.99}, "epochs": 100, "valid_every": 4,
-                "log_every": 3}
-    return TrainConfig(**{**settings, **changes})
-
-
-def fit(out, train_config: TrainConfig, resume: bool = False, **task_options) -> Trainer:
-    seed_everything(7)
-    trainer = Trainer(ToyTask(**task_options), train_config, out, {"task": "toy"})
-    trainer.fit(load_checkpoint(out / "last.pt") if resume else None)
-    return trainer
-
-
-def assert_same_training_state(a: Trainer, b: Trainer) -> None:
-    for (name, p), q in zip(a.task.model.state_dict().items(), b.task.model.state_dict().values(),
-                            strict=True):
-        assert torch.equal(p, q), name
-    for name, optimizer in a.optimizers.items():
-        state_a, state_b = optimizer.state_dict(), b.optimizers[name].state_dict()
-        assert state_a["state"] and state_a["state"].keys() == state_b["state"].keys()
-        for key, values in state_a["state"].items():
-            assert values.keys() == state_b["state"][key].keys()
-            for slot, value in values.items():  # every moment and the step count
-                assert torch.equal(torch.as_tensor(value), torch.as_tensor(
-                    state_b["state"][key][slot])), (name, key, slot)
-        assert a.schedulers[name].state_dict() == b.schedulers[name].state_dict()
-    assert a.position == b.position
+from seqkit.train import Trainer, load_checkpoint
 
 
 def test_resume_continues_exactly(tmp_path) -> None:
@@ -52,12 +23,12 @@ def test_resume_continues_exactly(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("interruption", "saved_step"), [
-    ({"interrupt_at": 9}, 8),  # KeyboardInterrupt raised inside update 9: its update never ran
-    ({"sigint_at": 6}, 6),  # Ctrl-C during update 6: the update finishes, then training stops
+    ({9: raising(KeyboardInterrupt())}, 8),  # raised inside update 9: its update never ran
+    ({6: signalling(signal.SIGINT)}, 6),  # Ctrl-C during update 6: it finishes, then training stops
 ])
 def test_interrupted_run_saves_last_and_resumes_exactly(tmp_path, interruption, saved_step):
     with pytest.raises(KeyboardInterrupt):
-        fit(tmp_path / "cut", config(max_steps=12), **interruption)
+        fit(tmp_path / "cut", config(max_steps=12), at=interruption)
     saved = load_checkpoint(tmp_path / "cut" / "last.pt")
     assert saved["progress"]["position"]["step"] == saved_step
     resumed = fit(tmp_path / "cut", config(max_steps=12), resume=True)
@@ -71,18 +42,14 @@ def test_run_directory_contents(tmp_path) -> None:
         assert (tmp_path / name).exists(), name
     best = torch.load(tmp_path / "best.pt", weights_only=True)
     assert best["task"] == {"kind": "toy"} and best["recipe"] == {"task": "toy"}
-    assert best["progress"]["position"]["best"] == max(-r["valid"]["mse"] for r in _log(tmp_path)
+    assert best["progress"]["position"]["best"] == max(-r["valid"]["mse"] for r in log(tmp_path)
                                            if "valid" in r)
-    records = _log(tmp_path)
+    records = log(tmp_path)
     assert [r["step"] for r in records if "loss" in r] == [3, 6, 9]
     assert [r["step"] for r in records if "valid" in r] == [4, 8, 9]  # and a last one at the end
     assert all(math.isfinite(r["tokens_per_s"]) for r in records if "loss" in r)
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert trainer.position.step == 9
-
-
-def _log(run) -> list[dict]:
-    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
 
 
 def test_early_stopping_after_patience(tmp_path) -> None:
@@ -94,7 +61,7 @@ def test_early_stopping_after_patience(tmp_path) -> None:
 def test_epochs_limit_validates_each_epoch(tmp_path) -> None:
     trainer = fit(tmp_path, config(epochs=2, valid_every=0))
     assert trainer.position.step == 14 and trainer.position.epoch == 2
-    assert [r["step"] for r in _log(tmp_path) if "valid" in r] == [7, 14]
+    assert [r["step"] for r in log(tmp_path) if "valid" in r] == [7, 14]
 
 
 def test_unknown_metric_is_rejected(tmp_path) -> None:
