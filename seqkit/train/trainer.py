@@ -203,6 +203,9 @@ class Trainer:
             self._take_boundary()
             group = list(islice(iterator, c.accumulate))
             if not self._agree_to_continue(len(group) == c.accumulate):
+                # stopped with the next group read but unused: save the stream's position
+                # before it (the boundary), not after
+                self._in_update = self._stopping or self._time_up
                 break
             loss, tokens = self._update(group)
             lr = next(iter(self.optimizers.values())).param_groups[0]["lr"]
