@@ -49,16 +49,28 @@ def cooccurrence(sentences: Iterable[Sequence[int]], vocab_size: int, window: in
 
     Example, window 2, sentence [0, 1, 2]: X_01 = X_10 = 1, X_12 = X_21 = 1, X_02 = X_20 = 1/2.
     """
-    X = torch.sparse_coo_tensor(torch.zeros(2, 0, dtype=torch.long),
-                                torch.zeros(0, dtype=torch.float64), (vocab_size, vocab_size))
-    for ids in sentences:
+    shape = (vocab_size, vocab_size)
+    X = torch.sparse_coo_tensor(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), shape,
+                                dtype=torch.float64, check_invariants=True)
+    entries: list[tuple[torch.Tensor, torch.Tensor]] = []  # (2, n) indices and (n,) values
+    for number, ids in enumerate(sentences, 1):
         ids = torch.as_tensor(ids, dtype=torch.long)  # (T,)
         for d in range(1, min(window, ids.numel() - 1) + 1):
             i, j = ids[:-d], ids[d:]  # (T − d,) the pairs at distance d
-            rows, cols = torch.cat([i, j]), torch.cat([j, i])
-            values = torch.full((rows.numel(),), 1.0 / d, dtype=torch.float64)
-            X = X + torch.sparse_coo_tensor(torch.stack([rows, cols]), values, X.shape)
-    return X.coalesce()
+            entries.append((torch.stack([torch.cat([i, j]), torch.cat([j, i])]),
+                            torch.full((2 * i.numel(),), 1.0 / d, dtype=torch.float64)))
+        if number % 10_000 == 0:  # sum duplicates now and then: bounded memory
+            X, entries = _add(X, entries), []
+    return _add(X, entries)
+
+
+def _add(X: torch.Tensor, entries: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """X plus the sparse entries, coalesced (equal indices summed)."""
+    if not entries:
+        return X.coalesce()
+    indices = torch.cat([X.indices(), *(e[0] for e in entries)], 1)
+    values = torch.cat([X.values(), *(e[1] for e in entries)])
+    return torch.sparse_coo_tensor(indices, values, X.shape, check_invariants=True).coalesce()
 
 
 def weighting(x: torch.Tensor, x_max: float = 100.0, alpha: float = 0.75) -> torch.Tensor:
@@ -114,6 +126,6 @@ def fit_glove(X: torch.Tensor, config: GloVeConfig | None = None) -> tuple[GloVe
             loss = model.loss(i[batch], j[batch], x[batch])
             loss.backward()
             optimizer.step()
-            total += float(loss)
+            total += loss.item()
         history.append(total)
     return model, history
