@@ -268,7 +268,7 @@ class Trainer:
             batch = to_device(group[0], self.device)
             with autocast(self.device, self.config.precision):
                 loss, count = self.task.update(self.parts, batch, self._optimize)
-            loss_sum, tokens = distributed.all_sum([loss * count, float(count)])
+            loss_sum, tokens = distributed.all_sum([float(loss) * count, float(count)])
         else:
             model, optimizer = self.parts["model"], self.optimizers["model"]
             model.train()

@@ -2,6 +2,7 @@
 whole training state (resume must equal an uninterrupted run)."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,11 @@ def config(**changes: Any) -> TrainConfig:
     return TrainConfig(**{**settings, **changes})
 
 
-def fit(out: Path, train_config: TrainConfig, resume: bool = False, task: Any = None,
-        **task_options: Any) -> Trainer:
-    """A seeded run of ``task`` (default: a ToyTask with ``task_options``) into ``out``."""
+def fit(out: Path, train_config: TrainConfig, resume: bool = False,
+        make_task: Callable[..., Any] = ToyTask, **task_options: Any) -> Trainer:
+    """A seeded run of ``make_task(**task_options)`` (built after seeding) into ``out``."""
     seed_everything(7)
-    trainer = Trainer(task or ToyTask(**task_options), train_config, out, {"task": "toy"})
+    trainer = Trainer(make_task(**task_options), train_config, out, {"task": "toy"})
     trainer.fit(load_checkpoint(out / "last.pt") if resume else None)
     return trainer
 
