@@ -84,7 +84,11 @@ class Word2Vec(nn.Module):
 
     def negative_sampling_loss(self, windows: Windows, noise: torch.Tensor) -> torch.Tensor:
         """Mean over the batch's (c, t) pairs of L(c, t); ``noise`` (B, k) are each window's n_i."""
-        h, targets, mask = self.inputs(windows)
+        return self.sampled_loss(self.inputs(windows), noise)
+
+    def sampled_loss(self, inputs: Inputs, noise: torch.Tensor) -> torch.Tensor:
+        """:meth:`negative_sampling_loss` given the output layer's :class:`Inputs`."""
+        h, targets, mask = inputs
         positive = F.logsigmoid(torch.einsum("be,bme->bm", h, self.theta[targets]))  # (B, m)
         negative = F.logsigmoid(-torch.einsum("be,bke->bk", h, self.theta[noise])).sum(1)  # (B,)
         pairs = mask.sum(1)  # (B,) every pair of a window shares its noise words
@@ -103,15 +107,17 @@ class Word2Vec(nn.Module):
 
             g_j = (y_j − σ(θ_jᵀ h)) · (pairs using j)        y = 1 for targets, 0 for noise
             θ_j += lr · g_j h / n(θ_j)
-            h   += lr · Σ_j g_j θ_j / n(e)     (CBOW: e of each window word, by ∂h/∂e = 1/|window|)
+            e   += lr · Σ_j g_j θ_j / n(e)     e = e_c (skip-gram), each window word's e (CBOW)
 
-        where n(·) counts the updates a row gets in this batch.
+        where n(·) counts the updates a row gets in this batch. For CBOW each window word gets the
+        whole gradient of h, not its share 1/|window|: word2vec's and gensim's rule for the mean
+        (``cbow_mean=1``), which learns where the exact share leaves the vectors almost still.
 
         Note: word2vec applies a row's updates one after the other; a batch computes them all at
         the same point, so their sum would step a frequent word (or one drawn as noise many times)
-        n times too far and diverge. Each row moves by the *mean* of its updates instead:
-        ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` with every row's gradient divided
-        by n (tested); for a row used once this is exactly the SGD step.
+        n times too far and diverge. Each row moves by the *mean* of its updates instead: for
+        skip-gram ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` with every row's
+        gradient divided by n (tested); for a row used once this is exactly the SGD step.
         """
         h, targets, mask = self.inputs(windows)
         m = targets.shape[1]
@@ -133,8 +139,7 @@ class Word2Vec(nn.Module):
             rows, cols = windows.mask.nonzero(as_tuple=True)
             words = windows.context[rows, cols]  # (P,) the context words of every window
             n = _uses(words, len(self.embedding))
-            share = windows.mask.sum(1)[rows] * n  # ∂h/∂e_j = 1/|window|, then the mean over n
-            self.embedding.index_add_(0, words, dh[rows] / share[:, None])
+            self.embedding.index_add_(0, words, dh[rows] / n[:, None])
 
 
 def _uses(ids: torch.Tensor, V: int, used: torch.Tensor | None = None) -> torch.Tensor:

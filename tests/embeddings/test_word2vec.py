@@ -81,14 +81,21 @@ def uses(m: Word2Vec, w: Windows, noise: torch.Tensor) -> tuple[torch.Tensor, to
 
 @pytest.mark.parametrize("arch", ["skipgram", "cbow"])
 def test_sgd_step_equals_sgd_on_the_summed_loss_with_each_rows_mean_update(arch):
+    """CBOW's e_j get the whole ∂L/∂h (word2vec's rule), skip-gram's e_c autograd's ∂L/∂e_c."""
     m, (w, noise) = model(arch), random_batch(3, B=14)
     reference = model(arch)
-    (reference.negative_sampling_loss(w, noise) * int(w.mask.sum() if arch == "skipgram"
-                                                      else w.center.numel())).backward()
+    inputs = reference.inputs(w)
+    h = inputs.h.detach().requires_grad_()  # a leaf: ∂L/∂h, the gradient CBOW hands each e_j
+    pairs = int(w.mask.sum() if arch == "skipgram" else w.center.numel())
+    (reference.sampled_loss(inputs._replace(h=h), noise) * pairs).backward()
     n_e, n_theta = uses(reference, w, noise)
-    assert n_theta.max() > 1  # some rows are updated several times: the mean matters
+    assert n_theta.max() > 1 and n_e.max() > 1  # some rows are updated several times
     with torch.no_grad():
-        reference.embedding -= 0.1 * reference.embedding.grad / n_e[:, None]
+        rows, cols = w.mask.nonzero(as_tuple=True)
+        words, dh = ((w.center, h.grad) if arch == "skipgram"
+                     else (w.context[rows, cols], h.grad[rows]))  # each input row and its ∂L/∂h
+        grad_e = torch.zeros_like(reference.embedding).index_add_(0, words, dh)
+        reference.embedding -= 0.1 * grad_e / n_e[:, None]
         reference.theta -= 0.1 * reference.theta.grad / n_theta[:, None]
     m.sgd_step(w, noise, lr=0.1)
     torch.testing.assert_close(m.embedding, reference.embedding)
