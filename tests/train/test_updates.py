@@ -4,24 +4,22 @@ gradient accumulation (k batches make one update on their union, weighted by tar
 import pytest
 import torch
 from runs import assert_same_training_state, config, fit
-from toy import PairToyTask, ToyTask
+from toy import UNEQUAL, PairToyTask, ToyTask
 
 from seqkit.errors import ConfigError
 from seqkit.train import Trainer, load_checkpoint, seed_everything
-
-SIZES = (2, 9, 5, 3, 8, 1, 7, 5)  # 40 examples in 8 batches of unequal sizes
 
 
 def test_accumulated_batches_equal_one_update_on_their_union(tmp_path) -> None:
     run = config(optimizer="sgd", lr=0.1, schedule="constant", schedule_options={},
                  clip_norm=None, accumulate=3, epochs=2, valid_every=0)
-    trainer = fit(tmp_path, run, sizes=SIZES, dropout=0.0)
+    trainer = fit(tmp_path, run, sizes=UNEQUAL, dropout=0.0)
     assert trainer.position.step == 4  # ⌊8 / 3⌋ updates an epoch: batches 6 and 7 are left out
 
     # The oracle: SGD on the mean squared error over the union of batches 3k, 3k+1, 3k+2, so a
     # batch of 9 weighs 9 times a batch of 1 (a mean of the batches' means would not).
     seed_everything(7)
-    task = ToyTask(sizes=SIZES, dropout=0.0)
+    task = ToyTask(sizes=UNEQUAL, dropout=0.0)
     sgd = torch.optim.SGD(task.model.parameters(), lr=0.1)
     for epoch in range(2):
         batches = task.batches(epoch)

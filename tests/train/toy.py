@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 Hook = Callable[[torch.Tensor], torch.Tensor]
+UNEQUAL = (2, 9, 5, 3, 8, 1, 7, 5)  # 40 examples in 8 batches of unequal sizes
 
 
 def raising(error: BaseException) -> Hook:
