@@ -18,7 +18,7 @@ from seqkit.embeddings.vectors import WordVectors
 
 def to_gensim(vectors: WordVectors) -> KeyedVectors:
     """A gensim ``KeyedVectors`` with the same words, in the same order, and vectors (float32)."""
-    kv = KeyedVectors(vector_size=vectors.vectors.shape[1], count=len(vectors), dtype=np.float32)
+    kv = KeyedVectors(vector_size=vectors.vectors.shape[1], dtype=np.float32)
     kv.add_vectors(vectors.words, vectors.vectors.detach().cpu().float().numpy())
     return kv
 
