@@ -24,8 +24,8 @@ def pair():
 
 def test_similarity_and_neighbours_match_gensim(pair):
     vectors, kv = pair
-    assert vectors.similarity("king", "queen") == pytest.approx(float(kv.similarity("king", "queen")),
-                                                                abs=1e-6)
+    expected = float(kv.similarity("king", "queen"))
+    assert vectors.similarity("king", "queen") == pytest.approx(expected, abs=1e-6)
     ours = vectors.most_similar("king", topn=5)
     theirs = kv.most_similar("king", topn=5)
     assert [n.word for n in ours] == [w for w, _ in theirs]
