@@ -31,9 +31,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SeqkitError as error:
             raise click.ClickException(str(error)) from None
-        except OSError as error:  # an unwritable --plot-attention folder, stdout on a full disk
-            where = f"{error.filename}: " if error.filename else ""
-            raise click.ClickException(f"{where}{error.strerror or error}") from None
+        except OSError as error:  # a file that cannot be written; stdout's own are run()'s
+            if not error.filename:
+                raise
+            reason = (error.strerror or str(error)).lower()
+            raise click.ClickException(f"{error.filename}: {reason}") from None
 
 
 def _task_verbs() -> dict[str, click.Command]:
@@ -154,7 +156,8 @@ def run(args: list[str] | None = None) -> None:
         sys.exit(cause.exit_code if isinstance(cause, Interrupted) else 130)
     except OSError as error:  # stdout itself failed: a full disk, a closed pipe
         if not isinstance(error, BrokenPipeError):
-            print(f"seqkit: cannot write output ({error.strerror or error})", file=sys.stderr)
+            reason = (error.strerror or str(error)).lower()
+            print(f"Error: standard output: cannot write ({reason})", file=sys.stderr)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # exit without retrying
         sys.exit(1)
 

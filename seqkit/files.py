@@ -59,6 +59,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
+def check_writable(path: str | Path) -> None:
+    """Raise :class:`OutputError` naming ``path`` unless files can be created there: its nearest
+    existing folder must be a folder (not a file) that accepts a new file (not read-only).
+
+    A trial file is created and removed, because root passes permission checks that the file
+    system (read-only mount, no inodes) still refuses.
+    """
+    path = Path(path)
+    nearest = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    try:
+        with tempfile.TemporaryFile(dir=nearest):
+            pass
+    except OSError as error:
+        raise OutputError.of(error, path) from None
+
+
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_path(path) as tmp:

@@ -166,7 +166,8 @@ class Seq2SeqTask:
 
     def _examples(self, split: str) -> list[Example]:
         data = self.recipe.data
-        pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+        pairs = (read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+                 if split == "train" else _held_out_pairs(data, split)[0])
         tgt_vocab, tgt_tokenizer = self.vocabs["tgt"], self.tokenizers["tgt"]
         examples = [Example(self.encode_source(x),
                             tgt_vocab.encode(tgt_tokenizer.tokenize(y), bos=True, eos=True))
@@ -272,7 +273,7 @@ class Seq2SeqTask:
     def translate_split(self, split: str = "test", **overrides: Any) -> Evaluation:
         """Translate a held-out split and score it against its references."""
         data = self.recipe.data
-        pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
+        pairs, _ = _held_out_pairs(data, split)
         sources, references = [x for x, _ in pairs], [y for _, y in pairs]
         outputs = [nbest[0].tokens if nbest else [] for nbest in self.search(sources, **overrides)]
         hypotheses = [self.detokenize(tokens) for tokens in outputs]
@@ -329,14 +330,26 @@ class Seq2SeqTask:
         return written
 
 
-def _check_held_out(data: TextDataConfig, split: str) -> None:
-    """A held-out split must be readable, line-aligned, and have a source on every line (an empty
-    source has no translation to score): one error naming the file and line, before training."""
+def _held_out_pairs(data: TextDataConfig, split: str) -> tuple[list[tuple[str, str]], int]:
+    """(source, reference) pairs of a held-out split, and how many blank lines (empty on both
+    sides, e.g. one trailing blank line in both files) were left out. An empty source with a
+    reference has no translation to score: one error naming the file and line."""
     pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
-    if not pairs:
-        raise DataError(f"{data.path(split, 'src')}: the {split} split is empty")
-    for number, (source, _) in enumerate(pairs, start=1):
-        if not source.strip():
+    kept = []
+    for number, (source, reference) in enumerate(pairs, start=1):
+        if source.strip():
+            kept.append((source, reference))
+        elif reference.strip():
             raise DataError(f"{data.path(split, 'src')}, line {number}: empty source sentence "
-                            f"in the {split} split")
+                            f"in the {split} split (its reference is {reference[:40]!r})")
+    if not kept:
+        raise DataError(f"{data.path(split, 'src')}: the {split} split is empty")
+    return kept, len(pairs) - len(kept)
 
+
+def _check_held_out(data: TextDataConfig, split: str) -> None:
+    """Read a held-out split before training, so that a broken one stops the run at once."""
+    _, blank = _held_out_pairs(data, split)
+    if blank:
+        status(f"seq2seq: left out {blank:,} blank line{'s' * (blank > 1)} of "
+               f"{data.path(split, 'src')}")

@@ -44,7 +44,7 @@ def translate(model: str, input: str, n_best: int | None, plot_attention: str | 
 
     task = api.load(model, task="seq2seq", verb="translate", device=device)
     n_best = task.decode_config(n_best=n_best, **decode).n_best
-    maps = Path(plot_attention) if plot_attention else None
+    maps = _maps_folder(plot_attention) if plot_attention else None
     if input == "-" and sys.stdin.isatty():
         chunks = ([line.rstrip("\r\n")] for line in iter(sys.stdin.readline, ""))
     else:
@@ -66,6 +66,19 @@ def translate(model: str, input: str, n_best: int | None, plot_attention: str | 
     _warn(task.recipe.data.max_length, done, too_long, unknown)
     if maps:
         click.echo(f"wrote attention maps of {done} lines to {maps}", err=True)
+
+
+def _maps_folder(path: str) -> Path:
+    """The --plot-attention folder, created and found writable before any line is translated."""
+    from seqkit.files import OutputError, check_writable
+
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError.of(error, folder) from None
+    check_writable(folder)
+    return folder
 
 
 def _warn(max_length: int, lines: int, too_long: int, unknown: int) -> None:
