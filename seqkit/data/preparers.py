@@ -7,6 +7,7 @@ generated or packaged corpus is one more entry in :data:`PREPARERS`.
 """
 
 import difflib
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,11 @@ def _bible(data: Any, seed: int) -> None:
     bible.prepare(Path(data.dir), progress=status)
 
 
-PREPARERS: dict[str, Callable[[Any, int], None]] = {"bible": _bible, "dates": _dates}
+PREPARERS: dict[str, Callable[[Any, int], None]] = {"bible": _bible, "dates": _dates, **{
+    name: lambda data, seed, name=name, task=task: getattr(  # imported when used
+        importlib.import_module(f"seqkit.tasks.{task}.data"), name)(data, seed)
+    for task, name in (("language_model", "names"), ("language_model", "austen"),
+                       ("classify", "pang_lee"))}}
 
 
 def prepare(name: str, data: Any, seed: int = 0) -> None:
