@@ -129,7 +129,9 @@ def test_second_train_into_the_same_out_is_refused_and_the_first_finishes(traine
     recipe = write_recipe(tmp_path / "r.yaml", trained.data, max_steps=8, log_every=1)
     out = tmp_path / "run"
     first = spawn("train", recipe, "--out", out)
-    wait_for(lambda: logged_steps(out) > 0, "the first run's first step")
+    lock = out / ".lock"  # taken before the first step; the pid is written once it is held
+    wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid),
+             "the first run to lock its folder")
     second = run("train", recipe, "--out", out, "--overwrite")  # even --overwrite may not break in
     assert_one_line_error(second, str(out), "another seqkit train", f"pid {first.pid}")
     _, stderr = first.communicate(timeout=SLOW)
@@ -293,9 +295,9 @@ def test_checkpoint_not_matching_its_recipe(trained, tmp_path, edit, fragments):
 # --- evaluate and the verbs of other tasks --------------------------------------------------
 @pytest.fixture
 def fake_task(monkeypatch):
-    """A task "fake" with a verb `sample` and an evaluation option --temperature."""
+    """A task "fake" with a verb `dream` and an evaluation option --temperature."""
     verbs = types.ModuleType("fake_task_verbs")
-    verbs.VERBS = [click.Command("sample", callback=lambda: None)]
+    verbs.VERBS = [click.Command("dream", callback=lambda: None)]
     verbs.EVALUATE_OPTIONS = (click.Option(["--temperature"], type=float),)
     monkeypatch.setitem(sys.modules, "fake_task_verbs", verbs)
     register("fake", "fake_task_verbs:FakeTask", "fake_task_verbs")
@@ -321,7 +323,7 @@ def test_option_and_verb_of_another_task_are_refused(trained, tmp_path, fake_tas
     torch.save(checkpoint, tmp_path / "fake.pt")
     assert_one_line_error(run("translate", tmp_path / "fake.pt", input="abc\n"),
                           "a fake model", "`translate` needs a seq2seq model",
-                          "fake models answer: sample, evaluate")
+                          "fake models answer: dream, evaluate")
 
 
 # --- inputs ---------------------------------------------------------------------------------
