@@ -6,18 +6,18 @@ import signal
 
 import pytest
 import torch
-from runs import assert_same_training_state, config, fit, log
 from toy import ToyTask, raising, signalling
 
+from runs import assert_same_training_state, config, fit, log
 from seqkit.errors import ConfigError
 from seqkit.train import Trainer, load_checkpoint
 
 
 def test_resume_continues_exactly(tmp_path) -> None:
     # 10 steps stop mid-epoch (7 batches an epoch); 10 more after resuming must equal 20 in one go.
-    fit(tmp_path / "split", config(max_steps=10))
-    resumed = fit(tmp_path / "split", config(max_steps=20), resume=True)
-    whole = fit(tmp_path / "whole", config(max_steps=20))
+    fit(tmp_path / "split", config(max_steps=10, valid_every=10))
+    resumed = fit(tmp_path / "split", config(max_steps=20, valid_every=10), resume=True)
+    whole = fit(tmp_path / "whole", config(max_steps=20, valid_every=10))
     assert resumed.position.step == 20
     assert_same_training_state(resumed, whole)
 
