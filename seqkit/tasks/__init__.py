@@ -26,6 +26,9 @@ class TaskEntry(NamedTuple):
 
 TASKS: dict[str, TaskEntry] = {
     "seq2seq": TaskEntry("seqkit.tasks.seq2seq.task:Seq2SeqTask", "seqkit.tasks.seq2seq.verbs"),
+    "image_classification": TaskEntry(
+        "seqkit.tasks.image_classification.task:ImageClassificationTask",
+        "seqkit.tasks.image_classification.verbs"),
     "language_model": TaskEntry("seqkit.tasks.language_model.task:LanguageModelTask",
                                 "seqkit.tasks.language_model.verbs"),
     "classify": TaskEntry("seqkit.tasks.classify.task:ClassifyTask", "seqkit.tasks.classify.verbs"),
