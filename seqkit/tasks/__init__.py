@@ -29,6 +29,7 @@ TASKS: dict[str, TaskEntry] = {
     "image_classification": TaskEntry(
         "seqkit.tasks.image_classification.task:ImageClassificationTask",
         "seqkit.tasks.image_classification.verbs"),
+    "gan": TaskEntry("seqkit.tasks.gan.task:GANTask", "seqkit.tasks.gan.verbs"),
     "language_model": TaskEntry("seqkit.tasks.language_model.task:LanguageModelTask",
                                 "seqkit.tasks.language_model.verbs"),
     "classify": TaskEntry("seqkit.tasks.classify.task:ClassifyTask", "seqkit.tasks.classify.verbs"),
