@@ -102,6 +102,7 @@ class LeNet5Config:
     num_classes: int = 10  # size of the softmax output
     pool: Literal["max", "avg"] = "max"  # notes: today's LeNet max-pools, LeCun 1998 averaged
     keep_prob: float = 1.0  # dropout keep probability after the 120- and 84-unit layers
+    batch_norm: bool = False  # BatchNorm2d between each convolution and its ReLU (not in 1998)
 
     def __post_init__(self) -> None:
         _require_positive("model", in_channels=self.in_channels, image_size=self.image_size,
@@ -116,7 +117,8 @@ class LeNet5(ConvNet):
     def __init__(self, config: LeNet5Config) -> None:
         c = config
         super().__init__(shapes.lenet5_layers(c.num_classes, c.pool),
-                         (c.image_size, c.image_size, c.in_channels), keep_prob=c.keep_prob)
+                         (c.image_size, c.image_size, c.in_channels), c.batch_norm,
+                         c.keep_prob)
         self.config = config
 
 

@@ -53,6 +53,14 @@ def test_lenet5_average_pooling_and_grey_images():
     assert model.layers[7].weight.shape == (120, 256)
 
 
+def test_lenet5_batch_norm_adds_gamma_and_beta_per_channel():
+    plain = LeNet5(LeNet5Config(in_channels=1))
+    normed = LeNet5(LeNet5Config(in_channels=1, batch_norm=True))
+    assert _n_params(normed) - _n_params(plain) == 2 * (6 + 16)
+    names = [type(m).__name__ for m in normed.layers][:4]
+    assert names == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
+
+
 def test_vgg16_full_width_on_the_meta_device():
     with torch.device("meta"):
         model = VGG16(VGG16Config())
