@@ -1,7 +1,5 @@
 """The library calls behind the CLI: train a recipe, load a trained model."""
 
-import fcntl
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ from seqkit.tasks.base import Recipe, Task
 from seqkit.train import RESUMABLE, Trainer, TrainResult, distributed, load_checkpoint
 from seqkit.train.checkpoint import LAST, load_model_state, resolve
 from seqkit.train.device import resolve_device
-from seqkit.train.rundir import LOCK
+from seqkit.train.rundir import RunDirectory
 from seqkit.train.state import seed_everything
 
 
@@ -32,7 +30,7 @@ def train(recipe: Recipe, out_dir: str | Path, resume: bool = False,
     if out_dir.exists() and not out_dir.is_dir():
         raise SeqkitError(f"{out_dir}: not a directory")
     check_writable(out_dir)  # before building the task, which may take long
-    _check_unlocked(out_dir)
+    RunDirectory(out_dir).check_free()
     distributed.init(resolve_device(recipe.train.device, distributed.local_rank()))
     seed_everything(recipe.seed)
     cls = task_class(recipe.task)
@@ -45,26 +43,6 @@ def train(recipe: Recipe, out_dir: str | Path, resume: bool = False,
         raise SeqkitError(f"{out_dir} already holds a run; continue it with --resume, "
                           "or replace it with --overwrite, or choose another --out")
     return Trainer(cls.build(recipe), recipe.train, out_dir, recipe).fit(overwrite=overwrite)
-
-
-def _check_unlocked(out_dir: Path) -> None:
-    """Refuse at once, before building the task, if another process trains into ``out_dir``.
-
-    The trainer takes the lock for good (:class:`~seqkit.train.rundir.RunDirectory`); this
-    probe only tries it on a read-only descriptor, so it changes no file.
-    """
-    try:
-        fd = os.open(out_dir / LOCK, os.O_RDONLY)
-    except OSError:
-        return  # no lock file: no run has trained here
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
-        raise SeqkitError(f"{out_dir}: another seqkit train (pid {holder}) is writing this "
-                          "run; wait for it or choose another --out") from None
-    finally:
-        os.close(fd)  # closing releases the probe's lock
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -34,16 +34,36 @@ class RunDirectory:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
             if error.errno in (errno.EAGAIN, errno.EACCES):
-                raise SeqkitError(f"{self.path}: another seqkit train (pid {holder}) is writing "
-                                  "this run; wait for it or choose another --out") from None
+                raise self._busy() from None
             raise OutputError.of(error, self.path / LOCK) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         self.remove_stale_temporaries()
+
+    def check_free(self) -> None:
+        """Refuse at once if another process holds the lock, without taking it or writing
+        anything (a shared lock on a read-only descriptor, released on close)."""
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDONLY)
+        except OSError:
+            return  # no lock file: no run has trained here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise self._busy() from None
+        finally:
+            os.close(fd)
+
+    def _busy(self) -> SeqkitError:
+        try:
+            holder = (self.path / LOCK).read_text(errors="replace").strip() or "?"
+        except OSError:
+            holder = "?"
+        return SeqkitError(f"{self.path}: another seqkit train (pid {holder}) is writing this "
+                           "run; wait for it or choose another --out")
 
     def close(self) -> None:
         if self._fd is not None:

@@ -127,6 +127,7 @@ class Trainer:
             self._restore(resume_from)
             if self._finished() and self.position.validated_step == self.position.step:
                 return self._result(finished_before=True)
+            self.progress.note(f"resumed from {self.out_dir / LAST} at step {self.position.step}")
         if distributed.is_main():
             self.run.open()
         try:
@@ -183,6 +184,8 @@ class Trainer:
                 self._save(LAST)
                 message = f"saved {self.out_dir / LAST} at step {p.step}; continue with --resume"
             except SeqkitError as failure:
+                if isinstance(error, SeqkitError):
+                    return  # the error's own line says what failed (a full disk, say)
                 message = f"could not save {LAST}: {failure}"
         stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
         with suppress(OSError):  # stderr itself may be what failed
@@ -390,5 +393,4 @@ class Trainer:
             self.progress.note(f"resuming with {world_size} worker(s) where the run had "
                                f"{self.position.world_size}: the epoch continues from its batch "
                                f"{self.position.batch}")
-        self.progress.note(f"resumed from {where} at step {self.position.step}")
 
