@@ -24,7 +24,6 @@ from torch import nn
 
 from seqkit.config import require
 from seqkit.data import (
-    BatchLoader,
     DataError,
     Vocabulary,
     prepare,
@@ -177,14 +176,19 @@ class LanguageModelTask:
             raise DataError(f"{path}: the {split} split has no text")
         return examples
 
-    def batches(self, epoch: int) -> BatchLoader:
-        """Length-bucketed batches of training texts; their order is a function of (seed, epoch)."""
+    def batches(self, epoch: int) -> list[LanguageModelBatch]:
+        """Length-bucketed batches of training texts; their order is a function of (seed, epoch).
+
+        Note: padded here, not by a BatchLoader: a DataLoader's iterator draws its seed from
+        torch's global generator, so an epoch resumed mid-way would draw different dropout masks
+        than one run straight through. Padding is cheap next to the model.
+        """
         examples = self.train_examples
         entropy = np.random.SeedSequence([self.recipe.seed, epoch]).generate_state(1, np.uint64)
         generator = torch.Generator().manual_seed(int(entropy[0]))
         order = token_batches([len(ids) + 1 for ids in examples], self.recipe.data.max_tokens,
                               shuffle=True, generator=generator)
-        return BatchLoader(examples, order, language_model_batch)
+        return [language_model_batch([examples[i] for i in batch]) for batch in order]
 
     def held_out_batches(self, examples: list[list[int]]) -> list[LanguageModelBatch]:
         order = token_batches([len(ids) + 1 for ids in examples], self.recipe.data.max_tokens,
@@ -205,8 +209,12 @@ class LanguageModelTask:
         model = parts["model"]
         loss, n_tokens = self.loss(model, batch)
         theta = self.recipe.clip_value
-        handles = [p.register_post_accumulate_grad_hook(
-            lambda q: q.grad.clamp_(-theta, theta)) for p in model.parameters() if p.requires_grad]
+
+        def clamp(q: torch.Tensor) -> None:
+            q.grad.clamp_(-theta, theta)
+
+        handles = [p.register_post_accumulate_grad_hook(clamp) for p in model.parameters()
+                   if p.requires_grad]
         try:
             optimize("model", loss)
         finally:
