@@ -88,6 +88,15 @@ def all_sum(values: list[float]) -> list[float]:
     return tensor.tolist()
 
 
+def all_max(value: float) -> float:
+    """The largest ``value`` over all workers."""
+    if world()[1] == 1:
+        return value
+    tensor = torch.tensor([value], dtype=torch.float64, device=_collective_device())
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return tensor.item()
+
+
 def broadcast_int(value: int) -> int:
     """Rank 0's ``value`` on every worker (e.g. the early-stopping count)."""
     if world()[1] == 1:

@@ -112,6 +112,7 @@ class Trainer:
         self.run = RunDirectory(self.out_dir)
         self.stop = StopFlag()
         self._stopping = self._time_up = False
+        self._signum = 0  # the signal that stopped training, agreed by all workers
         self._source: Any = None  # this epoch's batches
         self._stream_state: Any = None  # a restored stream position, used once
         self._boundary: tuple[RandomState, dict[str, torch.Tensor], Any] | None = None
@@ -156,7 +157,7 @@ class Trainer:
             while not self._finished():
                 self._run_epoch()
             if self._stopping:
-                raise Interrupted(self.stop.signum)
+                raise Interrupted(self._signum)
             if p.validated_step != p.step:
                 self._validate()
             self._save(LAST)
@@ -249,6 +250,8 @@ class Trainer:
         have, stop, late = distributed.all_sum([float(have_batch), float(bool(self.stop)),
                                                 float(time_up)])
         self._stopping, self._time_up = stop > 0, late > 0
+        if self._stopping:  # every worker exits with the same code, whichever got the signal
+            self._signum = int(distributed.all_max(float(self.stop.signum if self.stop else 0)))
         return have == distributed.world()[1] and not (self._stopping or self._time_up)
 
     def _take_boundary(self) -> None:
