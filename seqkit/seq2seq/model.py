@@ -4,7 +4,7 @@
 Encoder: source embeddings run through a bidirectional :class:`seqkit.rnn.RNN` (torch's fused
 kernel); a<t'> = [a→<t'>; a←<t'>] (B, S, 2H) is the memory attention reads (notes: "BRNN").
 
-Decoder (Bahdanau et al., Eq. 4–6 and A.2.2), one cell of :mod:`seqkit.rnn` stepped in a loop:
+Decoder (Bahdanau et al., Eq. 4–6 and A.2.2), L cells of :mod:`seqkit.rnn` stepped in a loop:
 
     c<t>  = Σ_t' α<t,t'> a<t'>,   α<t,t'> = softmax_t'(score(s<t−1>, a<t'>))   (attention.py)
     s<t>  = cell([E y<t−1>; c<t>], s<t−1>)                                     Eq. 4, s_i = f(…)
@@ -15,6 +15,19 @@ s<t> has the memory's size 2H so that every score, Luong's dot included, is defi
 (deviations): the readout g is one linear map, not Bahdanau's maxout deep output; s<0> reads both
 directions' final states, not a←<1> alone; with Luong's scores the attention still reads s<t−1>
 before the cell step (Luong et al. score the new state and feed the context to the readout only).
+
+Options (``model:`` keys), each off by default so that the notes' model above is the default:
+
+* ``readout: attentional`` — Luong et al.'s attentional vector (Eq. 5) between state and softmax,
+  as Joey NMT's recurrent decoder: h̃<t> = tanh(W_c [s<t>; c<t>] + b_c) of size D =
+  ``readout_dim``, then P(y<t> | …) = softmax(W_o h̃<t> + b_o). It costs D·(4H + V) multiply-adds
+  per token instead of (4H + E)·V: less for every D < V·(4H + E)/(4H + V).
+* ``input_feeding`` (needs the attentional readout) — Luong et al. §3.3: the cell also reads
+  h̃<t−1>, s<t> = cell([E y<t−1>; c<t>; h̃<t−1>], s<t−1>), h̃<0> = 0; h̃ joins the state.
+* ``decoder_layers`` L — stacked cells; layer l > 1 reads layer l−1's new state (dropout between);
+  every layer starts from s<0>; attention and readout read the top layer's s<t>.
+* ``tie_embeddings`` — W_o is the target embedding matrix E (Press & Wolf 2017); needs the
+  attentional readout with D = E.
 
 The model is a protocol for the decoding functions of :mod:`seqkit.seq2seq.search`, which hold no
 model code: :meth:`Seq2Seq.encode` once per batch, :meth:`Seq2Seq.decode_step` once per output
@@ -36,8 +49,11 @@ from seqkit.errors import ConfigError
 from seqkit.rnn import RNN, GRUCell, LSTMCell, RNNCell
 from seqkit.seq2seq.attention import ATTENTIONS, make_attention
 
-State = tuple[Tensor, ...]  # the decoder's state, batch first: (s<t>,), or (s<t>, c<t>) for lstm
+# The decoder's state, batch first: s<t> of layers 1 … L (B, 2H) each, then for lstm their memory
+# cells, then h̃<t> (B, D) with input feeding; (s<t>,) or (s<t>, c<t>) for one layer and no feeding.
+State = tuple[Tensor, ...]
 CELLS: dict[str, type[nn.Module]] = {"gru": GRUCell, "lstm": LSTMCell, "rnn": RNNCell}
+READOUTS = ("concat", "attentional")
 
 
 @dataclass
@@ -46,27 +62,42 @@ class Seq2SeqConfig:
 
     embedding_dim: int = 64  # E, size of the source and target token embeddings
     hidden_size: int = 128  # H per encoder direction; the decoder's s<t> has 2H
-    encoder_layers: int = 1  # L, stacked bidirectional encoder layers
+    encoder_layers: int = 1  # stacked bidirectional encoder layers
+    decoder_layers: int = 1  # L, stacked decoder cells
     cell: Literal["gru", "lstm", "rnn"] = "gru"  # recurrent cell of encoder and decoder
     attention: Literal["bahdanau", "dot", "general"] = "bahdanau"  # score e<t,t'>
+    readout: Literal["concat", "attentional"] = "concat"  # W_o [s; c; E y] or W_o tanh(W_c [s; c])
+    readout_dim: int | None = None  # D of the attentional vector h̃<t>; None: 2H
+    input_feeding: bool = False  # the cell also reads h̃<t−1> (attentional readout only)
+    tie_embeddings: bool = False  # W_o = the target embeddings (attentional readout, D = E)
     dropout: float = 0.0  # drop probability on embeddings, between layers, before the readout
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError(
-                f"model.cell: unknown {self.cell!r}; expected one of {', '.join(CELLS)}"
-            )
-        if self.attention not in ATTENTIONS:
-            raise ConfigError(
-                f"model.attention: unknown {self.attention!r}; "
-                f"expected one of {', '.join(ATTENTIONS)}"
-            )
-        for name in ("embedding_dim", "hidden_size", "encoder_layers"):
+        for key, choices in (("cell", CELLS), ("attention", ATTENTIONS), ("readout", READOUTS)):
+            if getattr(self, key) not in choices:
+                raise ConfigError(f"model.{key}: unknown {getattr(self, key)!r}; "
+                                  f"expected one of {', '.join(choices)}")
+        for name in ("embedding_dim", "hidden_size", "encoder_layers", "decoder_layers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"model.{name}: expected > 0, got {value!r}")
+        if self.readout_dim is not None and self.readout_dim <= 0:
+            raise ConfigError(f"model.readout_dim: expected > 0 or null, got {self.readout_dim}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"model.dropout: expected in [0, 1), got {self.dropout}")
+        for key in ("input_feeding", "tie_embeddings"):
+            if getattr(self, key) and self.readout != "attentional":
+                raise ConfigError(f"model.{key}: needs model.readout: attentional, got "
+                                  f"{self.readout!r}")
+        if self.tie_embeddings and self.attentional_dim != self.embedding_dim:
+            raise ConfigError(f"model.tie_embeddings: needs model.readout_dim equal to "
+                              f"model.embedding_dim={self.embedding_dim}, got "
+                              f"{self.attentional_dim}")
+
+    @property
+    def attentional_dim(self) -> int:
+        """D, the size of h̃<t>: ``readout_dim``, or the decoder's 2H."""
+        return self.readout_dim or 2 * self.hidden_size
 
 
 class Encoded(NamedTuple):
@@ -75,14 +106,14 @@ class Encoded(NamedTuple):
     memory: Tensor  # a<t'> (B, S, 2H), zero at padding
     keys: Tensor  # the attention's query-independent part of e<t,t'> (B, S, A)
     mask: Tensor  # (B, S) bool, True at real source positions
-    state: State  # the decoder's initial state s<0> (B, 2H) [, c<0> (B, 2H)]
+    state: State  # the decoder's initial state (see State): s<0> (B, 2H) per layer, …
 
 
 class Step(NamedTuple):
     """One decoder step for a batch."""
 
     log_probs: Tensor  # log P(y<t> | x, y<1>, …, y<t−1>) (B, V)
-    state: State  # s<t> (B, 2H) [, c<t> (B, 2H)]
+    state: State  # s<t> (B, 2H) per layer [, c<t> per layer] [, h̃<t> (B, D)]
     alpha: Tensor  # α<t,t'> (B, S)
 
 
@@ -90,14 +121,16 @@ class Seq2Seq(nn.Module):
     """Bidirectional RNN encoder, attention decoder (see the module's docstring for the equations).
 
     Args:
-        config: sizes, cell, attention score and dropout.
+        config: sizes, cell, attention score, readout and dropout.
         src_vocab_size, tgt_vocab_size: source and target V.
         pad_id, bos_id, eos_id: target ids of <pad>, <s> (the first y<0>) and </s>; <pad> is also
             the source's padding id.
 
     Parameters: ``src_embedding``, ``tgt_embedding`` (V, E); ``encoder`` (a :class:`RNN`);
-    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E + 2H, hidden 2H); ``readout``
-    W_o (V, 4H + E).
+    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E + 2H [+ D], hidden 2H) and
+    ``stacked_cells`` (layers 2 … L, 2H → 2H);
+    ``readout`` W_o (V, 4H + E), or with the attentional readout ``attentional`` W_c (D, 4H) and
+    ``readout`` W_o (V, D) (tied: the same tensor as ``tgt_embedding.weight``).
     """
 
     def __init__(
@@ -114,6 +147,7 @@ class Seq2Seq(nn.Module):
         self.config = config
         self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
         E, H, M = config.embedding_dim, config.hidden_size, 2 * config.hidden_size
+        D, L = config.attentional_dim, config.decoder_layers
         self.src_embedding = Embedding(src_vocab_size, E, padding_idx=pad_id)
         self.tgt_embedding = Embedding(tgt_vocab_size, E, padding_idx=pad_id)
         self.dropout = Dropout(1.0 - config.dropout)
@@ -121,8 +155,17 @@ class Seq2Seq(nn.Module):
         self.encoder = RNN(config.cell, E, H, config.encoder_layers, True, between_layers)
         self.bridge = Dense(M, M)
         self.attention = make_attention(config.attention, M, M, H)
-        self.cell = CELLS[config.cell](E + M, M)
-        self.readout = Dense(2 * M + E, tgt_vocab_size)
+        fed = D if config.input_feeding else 0
+        cell = CELLS[config.cell]
+        self.cell = cell(E + M + fed, M)  # layer 1 (the name of one-layer checkpoints)
+        self.stacked_cells = nn.ModuleList([cell(M, M) for _ in range(L - 1)])  # layers 2 … L
+        if config.readout == "attentional":
+            self.attentional = Dense(2 * M, D)
+            self.readout = Dense(D, tgt_vocab_size)
+            if config.tie_embeddings:
+                self.readout.weight = self.tgt_embedding.weight  # (V, E), E = D
+        else:
+            self.readout = Dense(2 * M + E, tgt_vocab_size)
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> Encoded:
         """src (B, S) token ids, src_lengths (B,) in [1, S] → :class:`Encoded`."""
@@ -132,7 +175,10 @@ class Seq2Seq(nn.Module):
         memory, final = self.encoder(self.dropout(self.src_embedding(src)), lengths)  # (B, S, 2H)
         a = final[0] if isinstance(final, tuple) else final  # (L·2, B, H)
         s_0 = torch.tanh(self.bridge(torch.cat([a[-2], a[-1]], dim=1)))  # top layer's → and ←
-        state = (s_0, torch.zeros_like(s_0)) if self.config.cell == "lstm" else (s_0,)
+        L = self.config.decoder_layers
+        state = (s_0,) * L + ((torch.zeros_like(s_0),) * L if self.config.cell == "lstm" else ())
+        if self.config.input_feeding:
+            state += (s_0.new_zeros(s_0.shape[0], self.config.attentional_dim),)  # h̃<0> = 0
         mask = torch.arange(S, device=src.device) < lengths[:, None]  # (B, S)
         return Encoded(memory, self.attention.keys(memory), mask, state)
 
@@ -163,15 +209,28 @@ class Seq2Seq(nn.Module):
         return self.readout(self.dropout(torch.stack(features, dim=1)))  # one product for all t
 
     def _step(self, e: Tensor, state: State, encoded: Encoded) -> tuple[Tensor, State, Tensor]:
-        """E y<t−1> (B, E), s<t−1> → readout input [s<t>; c<t>; E y<t−1>] (B, 4H + E), s<t>,
-        α<t,t'> (B, S)."""
-        context, alpha = self.attention(state[0], encoded.keys, encoded.memory, encoded.mask)
-        x = torch.cat([e, context], dim=1)  # (B, E + 2H)
-        if self.config.cell == "lstm":
-            state = self.cell(x, (state[0], state[1]))
-        else:
-            state = (self.cell(x, state[0]),)
-        return torch.cat([state[0], context, e], dim=1), state, alpha
+        """E y<t−1> (B, E), the state at t−1 → the readout's input ([s<t>; c<t>; E y<t−1>]
+        (B, 4H + E), or h̃<t> (B, D)), the state at t, α<t,t'> (B, S)."""
+        config = self.config
+        L, lstm, feeding = config.decoder_layers, config.cell == "lstm", config.input_feeding
+        s, memory_cells = state[:L], state[L:2 * L] if lstm else ()
+        context, alpha = self.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
+        x = torch.cat([e, context, state[-1]] if feeding else [e, context], dim=1)  # (B, E+2H[+D])
+        new_s, new_memory = [], []
+        for layer, cell in enumerate([self.cell, *self.stacked_cells]):
+            if layer:
+                x = self.dropout(new_s[-1])  # (B, 2H)
+            if lstm:
+                h, c = cell(x, (s[layer], memory_cells[layer]))
+                new_s.append(h)
+                new_memory.append(c)
+            else:
+                new_s.append(cell(x, s[layer]))
+        state = (*new_s, *new_memory)
+        if self.config.readout == "concat":
+            return torch.cat([new_s[-1], context, e], dim=1), state, alpha
+        h_tilde = torch.tanh(self.attentional(self.dropout(torch.cat([new_s[-1], context], 1))))
+        return h_tilde, (*state, h_tilde) if feeding else state, alpha
 
 
 def _check_arguments(src_vocab_size: int, tgt_vocab_size: int, ids: tuple[int, int, int]) -> None:
