@@ -6,6 +6,7 @@ The split is stratified: every digit keeps its share in each split, so a 20% tes
 ≈180 images of each digit holds ≈36 of each.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -29,7 +30,8 @@ class DigitsConfig:
     valid: float = 0.1  # share of each digit's images held out for validation
     test: float = 0.2  # share held out for the test split (never seen in training)
     batch_size: int = 32  # images per training batch
-    shift: int = 0  # augmentation: random translation by up to this many 8×8 pixels (0: none)
+    shift: int = 0  # augmentation: random translation by up to this many pixels of the model's
+    # input (0: none; for LeNet-5 at 32×32, 4 pixels are half a digit pixel)
 
     def __post_init__(self) -> None:
         require(0 < self.valid < 1, "data.valid", "a share in (0, 1)", self.valid)
@@ -37,7 +39,7 @@ class DigitsConfig:
         require(self.valid + self.test < 1, "data.valid + data.test", "< 1",
                 self.valid + self.test)
         require(self.batch_size >= 1, "data.batch_size", "≥ 1", self.batch_size)
-        require(0 <= self.shift <= 3, "data.shift", "0 … 3 pixels", self.shift)
+        require(0 <= self.shift <= 8, "data.shift", "0 … 8 pixels", self.shift)
 
 
 @dataclass
@@ -106,13 +108,14 @@ def shifted(images: Tensor, shift: int, generator: torch.Generator) -> Tensor:
                         for b, (dy, dx) in enumerate(offsets.tolist())])
 
 
-def epoch_batches(train: Digits, config: DigitsConfig, seed: int,
-                  epoch: int) -> list[tuple[Tensor, Tensor]]:
-    """The epoch's batches (x (B, 1, 8, 8), y (B,)), shuffled and augmented by (seed, epoch)
-    alone, so an epoch is the same list whenever it is asked for (exact resume)."""
+def epoch_batches(train: Digits, config: DigitsConfig, seed: int, epoch: int,
+                  fit: Callable[[Tensor], Tensor] = lambda x: x) -> list[tuple[Tensor, Tensor]]:
+    """The epoch's batches (x (B, 1, S, S), y (B,)): the digits shuffled, made the model's
+    input by ``fit`` ((B, 1, 8, 8) → (B, 1, S, S); default: left 8×8), then shifted — all by
+    (seed, epoch) alone, so an epoch is the same list whenever it is asked for (exact resume)."""
     state = int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
     generator = torch.Generator().manual_seed(state)
     order = torch.randperm(len(train.labels), generator=generator)
-    x, y = shifted(train.images[order], config.shift, generator), train.labels[order]
+    x, y = shifted(fit(train.images[order]), config.shift, generator), train.labels[order]
     B = config.batch_size
     return [(x[i:i + B], y[i:i + B]) for i in range(0, len(y), B)]

@@ -90,8 +90,8 @@ class ImageClassificationTask:
 
     def batches(self, epoch: int) -> list[tuple[Tensor, Tensor]]:
         """The epoch's batches (x (B, 1, S, S), y (B,)); see ``digits.epoch_batches``."""
-        return [(self.fit(x), y) for x, y in digits.epoch_batches(
-            self.splits["train"], self.recipe.data, self.recipe.seed, epoch)]
+        return digits.epoch_batches(self.splits["train"], self.recipe.data, self.recipe.seed,
+                                    epoch, self.fit)
 
     def loss(self, model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
         x, y = batch
