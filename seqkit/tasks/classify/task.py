@@ -35,7 +35,6 @@ from seqkit.classify import (
 )
 from seqkit.config import require
 from seqkit.data import (
-    BatchLoader,
     DataError,
     Vocabulary,
     prepare,
@@ -150,14 +149,18 @@ class ClassifyTask:
     def train_set(self) -> LabelledDataset:
         return self.dataset("train")
 
-    def batches(self, epoch: int) -> BatchLoader:
-        """Shuffled batches of ``data.batch_size`` sentences, a function of (seed, epoch)."""
+    def batches(self, epoch: int) -> list[ClassificationBatch]:
+        """Shuffled batches of ``data.batch_size`` sentences, a function of (seed, epoch).
+
+        Note: padded here, not by a BatchLoader, whose DataLoader iterator draws a seed from
+        torch's global generator: a resumed epoch would draw other dropout masks.
+        """
         entropy = np.random.SeedSequence([self.recipe.seed, epoch]).generate_state(1, np.uint64)
         generator = torch.Generator().manual_seed(int(entropy[0]))
         order = torch.randperm(len(self.train_set), generator=generator).tolist()
-        size = self.recipe.data.batch_size
-        return BatchLoader(self.train_set, [order[i:i + size] for i in range(0, len(order), size)],
-                           collate)
+        size, data = self.recipe.data.batch_size, self.train_set
+        return [collate([data[i] for i in order[start:start + size]])
+                for start in range(0, len(order), size)]
 
     def held_out_batches(self, split: str) -> list[ClassificationBatch]:
         dataset, size = self.dataset(split), self.recipe.data.batch_size
@@ -235,36 +238,41 @@ def _read(path: Path) -> list[LabelledText]:
     return examples
 
 
-def pooled_accuracy(runs: dict[str, "ClassifyTask"]) -> list[str]:
+def pooled_accuracy(runs: Sequence[tuple[str, "ClassifyTask"]]) -> list[str]:
     """Lines for people: each fold's test accuracy, then the pooled Σ correct / Σ sentences.
 
-    The runs must be folds of one recipe (equal but for ``data.fold``), each fold at most once;
-    all k of them make the cross-validated accuracy, fewer are said to be partial.
+    The runs must be folds of one recipe (equal but for ``data.fold`` and the settings a resumed
+    run may change: its length, logging, device), each fold at most once; all k of them make the
+    cross-validated accuracy, fewer are said to be partial.
     """
     from seqkit.config import to_dict
     from seqkit.errors import SeqkitError
+    from seqkit.train import RESUMABLE
 
     def without_fold(task: ClassifyTask) -> dict[str, Any]:
         recipe = to_dict(task.recipe)
-        recipe["data"].pop("fold")
+        for key in ("data.fold", *RESUMABLE):
+            section, name = key.split(".")
+            recipe[section].pop(name)
         return recipe
 
-    first_path, first = next(iter(runs.items()))
+    first_path, first = runs[0]
     k = first.recipe.data.folds
     if not k:
         raise SeqkitError(f"{first_path}: not a cross-validation run (data.folds is 0)")
-    seen: dict[int, str] = {}
-    for path, task in runs.items():
+    seen: dict[int, tuple[str, ClassifyTask]] = {}
+    for path, task in runs:
         if without_fold(task) != without_fold(first):
             raise SeqkitError(f"{path}: its recipe differs from {first_path}'s beyond data.fold")
         fold = task.recipe.data.fold
         if fold in seen:
-            raise SeqkitError(f"{path}: fold {fold} again (also {seen[fold]})")
-        seen[fold] = path
+            raise SeqkitError(f"{path}: fold {fold} again (also {seen[fold][0]})")
+        seen[fold] = path, task
     lines, total = [], Accuracy(0, 0)
     for fold in sorted(seen):
-        score = runs[seen[fold]].score("test")
-        lines.append(f"fold {fold}: {score} ({seen[fold]})")
+        path, task = seen[fold]
+        score = task.score("test")
+        lines.append(f"fold {fold}: {score} ({path})")
         total = Accuracy(total.correct + score.correct, total.total + score.total)
     coverage = "" if len(seen) == k else f", partial: {len(seen)} of {k} folds"
     lines.append(f"{k}-fold cross-validation: {total}{coverage}")

@@ -34,7 +34,7 @@ def cross_validate(models: tuple[str, ...], device: str) -> None:
     from seqkit.tasks.classify.task import pooled_accuracy
 
     tasks = [api.load(m, task="classify", verb="cross-validate", device=device) for m in models]
-    for line in pooled_accuracy(dict(zip(models, tasks, strict=True))):
+    for line in pooled_accuracy(list(zip(models, tasks, strict=True))):
         click.echo(line)
 
 
