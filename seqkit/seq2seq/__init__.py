@@ -12,7 +12,8 @@ from seqkit.seq2seq.attention import (
     GeneralAttention,
     make_attention,
 )
-from seqkit.seq2seq.model import CELLS, Encoded, Seq2Seq, Seq2SeqConfig, State, Step
+from seqkit.seq2seq.beam import beam_search
+from seqkit.seq2seq.model import CELLS, READOUTS, Encoded, Seq2Seq, Seq2SeqConfig, State, Step
 from seqkit.seq2seq.plot import plot_attention
 from seqkit.seq2seq.search import (
     LENGTH_PENALTIES,
@@ -20,7 +21,6 @@ from seqkit.seq2seq.search import (
     Decoder,
     Hypothesis,
     Score,
-    beam_search,
     greedy,
     length_penalty,
     max_length,
@@ -32,6 +32,7 @@ __all__ = [
     "ATTENTIONS",
     "CELLS",
     "LENGTH_PENALTIES",
+    "READOUTS",
     "AdditiveAttention",
     "Attended",
     "Attention",

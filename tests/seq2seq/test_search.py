@@ -16,7 +16,7 @@ from seqkit.seq2seq import (
     normalise,
     score,
 )
-from seqkit.seq2seq import search as search_module
+from seqkit.seq2seq import beam as search_module
 
 from .conftest import EOS, PAD
 

@@ -13,6 +13,9 @@ def decode_options() -> list[click.Option]:
     """The search settings shared by translate and evaluate; unset ones keep the recipe's."""
     return [
         click.Option(["--beam"], type=click.IntRange(min=1), help="Beam width K."),
+        click.Option(["--fixed-width/--narrowing"], default=None,
+                     help="Keep K live hypotheses after some finish (Joey NMT's beam), or the "
+                          "notes' beam of K − F."),
         click.Option(["--alpha"], type=float, help="Length-normalisation exponent α."),
         click.Option(["--length-penalty"], type=click.Choice(["notes", "gnmt"]),
                      help="1/T^α (notes) or ((5+T)/6)^α (GNMT)."),
