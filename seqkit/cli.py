@@ -136,6 +136,20 @@ def bleu(hyp: str, refs: tuple[str, ...], tokenize: str, lowercase: bool, as_jso
                else score.format())
 
 
+@main.command()
+@click.argument("checkpoints", nargs=-1, required=True, type=click.Path())
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The averaged checkpoint file to write.")
+def average(checkpoints: tuple[str, ...], out: str) -> None:
+    """Average the model weights of CHECKPOINTS (files or run directories) of one recipe into
+    --out, an inference checkpoint that evaluate and the task's verbs load."""
+    from seqkit.train.average import average_checkpoints
+
+    result = average_checkpoints(checkpoints, out)
+    click.echo(f"averaged {result.tensors} tensors of {len(result.sources)} checkpoints into "
+               f"{result.out}")
+
+
 def run(args: list[str] | None = None) -> None:
     """The console entry point: exit 130 on Ctrl-C (143 on SIGTERM), and one line, not a
     traceback, when stdout cannot be written (a full disk, a closed pipe)."""
