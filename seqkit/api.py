@@ -36,7 +36,8 @@ def train(recipe: Recipe, out_dir: str | Path, resume: bool = False,
     cls = task_class(recipe.task)
     if resume:
         checkpoint = load_checkpoint(out_dir / LAST)
-        _check_resumable(checkpoint["recipe"], to_dict(recipe), cls.resumable, out_dir / LAST)
+        saved = to_dict(recipe_from_dict(checkpoint["recipe"], f"{out_dir / LAST}: recipe"))
+        _check_resumable(saved, to_dict(recipe), cls.resumable, out_dir / LAST)
         task = _restore(cls, recipe, checkpoint, out_dir / LAST)
         return Trainer(task, recipe.train, out_dir, recipe).fit(checkpoint)
     if (out_dir / LAST).exists() and not overwrite:
@@ -54,7 +55,11 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def _check_resumable(saved: dict[str, Any], new: dict[str, Any], task_keys: tuple[str, ...],
                      path: Path) -> None:
-    """Refuse to resume under a recipe that changes more than the run's length or logging."""
+    """Refuse to resume under a recipe that changes more than the run's length or logging.
+
+    ``saved`` went through the recipe's dataclasses, so a setting added to seqkit after the run
+    started compares as its default, not as a change.
+    """
     allowed = (*RESUMABLE, *task_keys)
     old, now = _flatten(saved), _flatten(new)
     changed = [f"{key} ({old.get(key)!r} → {now.get(key)!r})" for key in sorted(old.keys() | now)
