@@ -127,3 +127,92 @@ def test_empty_training_files_are_an_error(data_dir) -> None:
     (data_dir / "train.tgt").write_text("")
     with pytest.raises(DataError, match=r"train\.src: no training pairs \(empty file\)"):
         Seq2SeqTask.build(recipe(data_dir, "char"))
+
+
+# --- joint vocabulary, preparation cache and progress ----------------------------------------
+
+def test_a_joint_vocabulary_serves_both_sides(data_dir) -> None:
+    settings = recipe(data_dir, "word")
+    settings.data.joint_vocab = True
+    task = Seq2SeqTask.build(settings)
+    assert task.vocabs["src"].to_state() == task.vocabs["tgt"].to_state()
+    words = {w for line in SOURCES + TARGETS for w in line.split()}
+    assert len(task.vocabs["src"]) == 4 + len(words)  # <pad> <unk> <s> </s> and every word
+    restored = Seq2SeqTask.restore(settings, task.state())
+    assert restored.encode_source("le chat") == task.encode_source("le chat")
+    assert 1 not in task.encode_source("le chat")  # a target word is known on the source side
+
+
+def test_preparation_is_cached_by_files_and_settings(data_dir, capsys) -> None:
+    first = Seq2SeqTask.build(recipe(data_dir, "bpe"))
+    err = capsys.readouterr().err
+    assert "training the src bpe model (40 pieces) on 40 lines" in err and "cache" not in err
+    again = Seq2SeqTask.build(recipe(data_dir, "bpe"))
+    err = capsys.readouterr().err
+    assert "tokenizers from the cache" in err and "encoded from the cache" in err
+    assert "training the src" not in err
+    assert again.state() == first.state() and again.train_examples == first.train_examples
+    other = recipe(data_dir, "bpe")
+    other.data.vocab_size = 38
+    Seq2SeqTask.build(other)
+    assert "training the src bpe model (38 pieces)" in capsys.readouterr().err
+    (data_dir / "train.tgt").write_text((data_dir / "train.tgt").read_text().replace(
+        "chat", "chatte"))
+    changed = Seq2SeqTask.build(recipe(data_dir, "bpe"))
+    assert "tokenizers from the cache" not in capsys.readouterr().err
+    assert changed.detokenize(changed.train_examples[0].tgt[1:-1]) == "le chatte assis"
+
+
+def test_a_damaged_cache_file_is_computed_again(data_dir, capsys) -> None:
+    Seq2SeqTask.build(recipe(data_dir, "word"))
+    for file in (data_dir / ".cache").iterdir():
+        file.write_bytes(b"not a torch file")
+    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+    assert "is unreadable; computing it again" in capsys.readouterr().err
+    assert len(task.train_examples) == 40
+
+
+def test_tokenising_shows_progress(data_dir, capsys, monkeypatch) -> None:
+    from seqkit.tasks.seq2seq import data
+    monkeypatch.setattr(data, "PROGRESS_EVERY", 20)
+    Seq2SeqTask.build(recipe(data_dir, "word"))
+    err = capsys.readouterr().err
+    assert "tokenising train sources: 20/40" in err and "tokenising train targets: 40/40" in err
+
+
+# --- references -------------------------------------------------------------------------------
+
+def test_bleu_against_one_and_all_references_with_signatures(data_dir) -> None:
+    """BLEU against data.tgt and against data.tgt + data.extra_refs, equal to sacrebleu's."""
+    sacrebleu = pytest.importorskip("sacrebleu")
+    second = ["le chat est assis", "un chien courait loin", "le chien est assis",
+              "un chat courait", "des chats et des chiens assis"]
+    (data_dir / "test.alt").write_text("".join(second[i % 5] + "\n" for i in range(5)))
+    settings = recipe(data_dir, "word")
+    settings.data.extra_refs = ["alt"]
+    task = Seq2SeqTask.build(settings)
+    report = task.evaluate("test", beam=2)
+    hypotheses = task.translate(SOURCES, beam=2)
+    one = sacrebleu.corpus_bleu(hypotheses, [TARGETS])
+    both = sacrebleu.corpus_bleu(hypotheses, [TARGETS, second])
+    assert report.metrics["bleu"] == pytest.approx(one.score)
+    assert report.metrics["bleu_all_refs"] == pytest.approx(both.score)
+    assert report.lines[0].startswith("BLEU|nrefs:1|") and report.lines[0].endswith(
+        "(reference: tgt)")
+    assert report.lines[1].startswith("BLEU|nrefs:2|") and report.lines[1].endswith(
+        "(references: tgt + alt)")
+    assert report.settings["references"] == ["tgt", "alt"]
+    assert "sentences/s" in report.lines[-1]
+
+
+def test_extra_references_must_align_and_differ(data_dir) -> None:
+    (data_dir / "test.alt").write_text("one line\n")
+    settings = recipe(data_dir, "word")
+    settings.data.extra_refs = ["alt"]
+    task = Seq2SeqTask.build(settings)
+    with pytest.raises(DataError, match=r"test\.alt has 1 lines but .*test\.src has 5 "
+                                        r"\(data\.extra_refs\)"):
+        task.evaluate("test")
+    with pytest.raises(ConfigError, match=r"data\.extra_refs: expected file suffixes other than "
+                                          r"data\.src and data\.tgt, got 'tgt'"):
+        from_dict(Seq2SeqRecipe, {"data": {"extra_refs": ["tgt"]}})

@@ -6,15 +6,16 @@ Validation decodes the ``valid`` split greedily and reports exact match, BLEU an
 ``evaluate`` decodes a held-out split with the recipe's (or the caller's) search settings.
 """
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from seqkit.config import require
 from seqkit.core.losses import sequence_cross_entropy
@@ -27,7 +28,6 @@ from seqkit.data import (
     read_parallel,
     token_batches,
     tokenizer_from_state,
-    train_tokenizer,
 )
 from seqkit.metrics.bleu import BLEU, BLEUScore
 from seqkit.seq2seq import (
@@ -42,31 +42,18 @@ from seqkit.seq2seq import (
 )
 from seqkit.status import status
 from seqkit.tasks.base import Recipe, Report
+from seqkit.tasks.seq2seq.data import (
+    Batch,
+    Example,
+    TextDataConfig,
+    check_held_out,
+    collate,
+    encode_pairs,
+    extra_references,
+    fit_tokenizers,
+    held_out_pairs,
+)
 from seqkit.tasks.seq2seq.verbs import EVALUATE_OPTIONS, VERBS
-
-
-@dataclass
-class TextDataConfig:
-    """The recipe's ``data:`` section for parallel text."""
-
-    dir: str = "data"  # folder with {train,valid,test}.{src,tgt}, one sentence a line
-    src: str = "src"  # file suffix of the source side
-    tgt: str = "tgt"  # file suffix of the target side
-    prepare: str | None = None  # generator that writes the splits when missing (e.g. dates)
-    tokenizer: Literal["char", "word", "bpe", "unigram"] = "char"  # bpe, unigram: sentencepiece
-    vocab_size: int = 8000  # sentencepiece vocabulary size (bpe, unigram)
-    min_freq: int = 1  # training tokens seen fewer times map to <unk>
-    max_tokens: int = 4096  # batch budget: sentences × longest padded length
-    max_length: int = 200  # training pairs with a longer side (in tokens) are left out
-    workers: int = 0  # DataLoader processes that pad batches (0: in the training process)
-
-    def __post_init__(self) -> None:
-        for key in ("vocab_size", "min_freq", "max_tokens", "max_length"):
-            require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
-        require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
-
-    def path(self, split: str, side: str) -> Path:
-        return Path(self.dir) / f"{split}.{getattr(self, side)}"
 
 
 @dataclass
@@ -82,31 +69,15 @@ class Seq2SeqRecipe(Recipe):
                 self.label_smoothing)
 
 
-class Example(NamedTuple):
-    src: list[int]  # source token ids, no specials
-    tgt: list[int]  # <s> y<1> … y<T> </s>
-
-
-class Batch(NamedTuple):
-    """Padded pairs, as the model reads them (the trainer moves them to the model's device)."""
-
-    src: Tensor  # (B, S) source ids, <pad> after each length
-    src_lengths: Tensor  # (B,)
-    tgt: Tensor  # (B, T + 2) <s> y<1> … y<T> </s>, then <pad>
-
-
-def collate(examples: Sequence[Example]) -> Batch:
-    src, src_lengths = pad([e.src for e in examples], Vocabulary.PAD)
-    return Batch(src, src_lengths, pad([e.tgt for e in examples], Vocabulary.PAD).values)
-
-
 class Evaluation(NamedTuple):
     bleu: BLEUScore
     exact_match: float  # fraction of outputs equal to their reference
     sources: list[str]
     hypotheses: list[str]  # the best output of each source, detokenized
-    references: list[str]
+    references: list[str]  # data.tgt's line of each source
     outputs: list[list[int]]  # the best output's token ids ŷ (no specials)
+    all_refs_bleu: BLEUScore | None  # against data.tgt and data.extra_refs; None without extras
+    seconds: float  # wall-clock time of the search
 
 
 class Seq2SeqTask:
@@ -136,17 +107,14 @@ class Seq2SeqTask:
         if data.prepare:
             prepare(data.prepare, data, recipe.seed)
         pairs = read_parallel(data.path("train", "src"), data.path("train", "tgt"))
-        _check_held_out(data, "valid")
+        check_held_out(data, "valid")
         pairs = [(x, y) for x, y in pairs if x.strip() and y.strip()]
         if not pairs:
             raise DataError(f"{data.path('train', 'src')}: no training pairs (empty file)")
-        status(f"seq2seq: fitting {data.tokenizer} tokenizers on {len(pairs):,} training pairs")
-        tokenizers, vocabs = {}, {}
-        for side, lines in zip(("src", "tgt"), zip(*pairs, strict=True), strict=True):
-            tokenizers[side] = train_tokenizer(data.tokenizer, list(lines), data.vocab_size)
-            vocabs[side] = Vocabulary.build((tokenizers[side].tokenize(x) for x in lines),
-                                            min_freq=data.min_freq)
-        task = cls(recipe, tokenizers, vocabs)
+        joint = " (one joint vocabulary)" if data.joint_vocab else ""
+        status(f"seq2seq: fitting {data.tokenizer} tokenizers on {len(pairs):,} training "
+               f"pairs{joint}")
+        task = cls(recipe, *fit_tokenizers(data, pairs))
         task.train_examples, task.valid_examples  # noqa: B018 (tokenise both splits now)
         return task
 
@@ -167,11 +135,8 @@ class Seq2SeqTask:
     def _examples(self, split: str) -> list[Example]:
         data = self.recipe.data
         pairs = (read_parallel(data.path(split, "src"), data.path(split, "tgt"))
-                 if split == "train" else _held_out_pairs(data, split)[0])
-        tgt_vocab, tgt_tokenizer = self.vocabs["tgt"], self.tokenizers["tgt"]
-        examples = [Example(self.encode_source(x),
-                            tgt_vocab.encode(tgt_tokenizer.tokenize(y), bos=True, eos=True))
-                    for x, y in pairs]
+                 if split == "train" else held_out_pairs(data, split)[0])
+        examples = encode_pairs(data, split, pairs, self.tokenizers, self.vocabs)
         if split != "train":
             return examples
         kept = [e for e in examples if e.src and len(e.tgt) > 2
@@ -273,14 +238,18 @@ class Seq2SeqTask:
     def translate_split(self, split: str = "test", **overrides: Any) -> Evaluation:
         """Translate a held-out split and score it against its references."""
         data = self.recipe.data
-        pairs, _ = _held_out_pairs(data, split)
+        pairs, numbers = held_out_pairs(data, split)
         sources, references = [x for x, _ in pairs], [y for _, y in pairs]
+        extras = extra_references(data, split, numbers)
+        started = time.monotonic()
         outputs = [nbest[0].tokens if nbest else [] for nbest in self.search(sources, **overrides)]
+        seconds = time.monotonic() - started
         hypotheses = [self.detokenize(tokens) for tokens in outputs]
         exact = sum(h == r for h, r in zip(hypotheses, references, strict=True))
         bleu = BLEU().corpus_score(hypotheses, [references])
+        all_refs = BLEU().corpus_score(hypotheses, [references, *extras]) if extras else None
         return Evaluation(bleu, exact / max(len(references), 1), sources, hypotheses, references,
-                          outputs)
+                          outputs, all_refs, seconds)
 
     def evaluate(self, split: str = "test", error_analysis: bool = False,
                  **overrides: Any) -> Report:
@@ -290,16 +259,26 @@ class Seq2SeqTask:
         result = self.translate_split(split, **overrides)
         n = len(result.references)
         matches = round(result.exact_match * n)
-        lines = [result.bleu.format(),
-                 f"exact match = {100 * result.exact_match:.2f}% ({matches}/{n})"]
+        suffixes = [self.recipe.data.tgt, *self.recipe.data.extra_refs]
+        lines = [result.bleu.format() + (f" (reference: {suffixes[0]})" if len(suffixes) > 1
+                                         else "")]
+        metrics = {"bleu": result.bleu.score, "exact_match": result.exact_match}
+        if result.all_refs_bleu is not None:
+            lines.append(f"{result.all_refs_bleu.format()} (references: {' + '.join(suffixes)})")
+            metrics["bleu_all_refs"] = result.all_refs_bleu.score
+        lines.append(f"exact match = {100 * result.exact_match:.2f}% ({matches}/{n})")
         if error_analysis:
             lines.append(self.error_analysis(result, **overrides).format())
+        lines.append(f"decoded {n} sentences in {result.seconds:.1f} s "
+                     f"({n / max(result.seconds, 1e-9):.1f} sentences/s, batch "
+                     f"{config.batch_size})")
         settings = {"split": split, "beam": config.beam, "alpha": config.alpha,
-                    "length_penalty": config.length_penalty, "sentences": n}
-        return Report(f"{split}: beam={config.beam} alpha={config.alpha} "
+                    "length_penalty": config.length_penalty, "fixed_width": config.fixed_width,
+                    "references": suffixes, "sentences": n}
+        width = " fixed_width" if config.fixed_width else ""
+        return Report(f"{split}: beam={config.beam}{width} alpha={config.alpha} "
                       f"length_penalty={config.length_penalty} ({n} sentences)",
-                      {"bleu": result.bleu.score, "exact_match": result.exact_match},
-                      lines, settings)
+                      metrics, lines, settings)
 
     def error_analysis(self, evaluation: Evaluation, **overrides: Any) -> ErrorAnalysis:
         """The notes' beam-search error analysis over an evaluation's wrong outputs: compare
@@ -328,28 +307,3 @@ class Seq2SeqTask:
                                [*tokens, "</s>"], folder / f"{number:0{width}d}.png")
                 written += 1
         return written
-
-
-def _held_out_pairs(data: TextDataConfig, split: str) -> tuple[list[tuple[str, str]], int]:
-    """(source, reference) pairs of a held-out split, and how many blank lines (empty on both
-    sides, e.g. one trailing blank line in both files) were left out. An empty source with a
-    reference has no translation to score: one error naming the file and line."""
-    pairs = read_parallel(data.path(split, "src"), data.path(split, "tgt"))
-    kept = []
-    for number, (source, reference) in enumerate(pairs, start=1):
-        if source.strip():
-            kept.append((source, reference))
-        elif reference.strip():
-            raise DataError(f"{data.path(split, 'src')}, line {number}: empty source sentence "
-                            f"in the {split} split (its reference is {reference[:40]!r})")
-    if not kept:
-        raise DataError(f"{data.path(split, 'src')}: the {split} split is empty")
-    return kept, len(pairs) - len(kept)
-
-
-def _check_held_out(data: TextDataConfig, split: str) -> None:
-    """Read a held-out split before training, so that a broken one stops the run at once."""
-    _, blank = _held_out_pairs(data, split)
-    if blank:
-        status(f"seq2seq: left out {blank:,} blank line{'s' * (blank > 1)} of "
-               f"{data.path(split, 'src')}")
