@@ -26,7 +26,12 @@ from seqkit.embeddings.vocab import WordVocab
 
 
 class Windows(NamedTuple):
-    """A batch of B center words with their context windows (W the largest window)."""
+    """A batch of B center words with their context windows (W the largest window).
+
+    From :class:`WindowStream` the rows are consecutive text: row i + d is the word at offset d
+    of row i (what :func:`~seqkit.embeddings.fast.banded_sgd_step` relies on), and a word alone
+    in its sentence has an empty window.
+    """
 
     center: torch.Tensor  # (B,) ids of the center words c
     context: torch.Tensor  # (B, 2W) ids at offsets −W … −1, +1 … +W (any id where mask is False)
@@ -118,5 +123,4 @@ class WindowStream:
         ids, sentence = ids[kept], sentence[kept]
         reduced = torch.randint(1, self.window + 1, ids.shape, generator=self.generator)
         context, mask = context_windows(ids, sentence, self.window, reduced)
-        has_context = mask.any(1)
-        return Windows(ids[has_context], context[has_context], mask[has_context], int(kept.numel()))
+        return Windows(ids, context, mask, int(kept.numel()))

@@ -22,6 +22,7 @@ still has its own k-term loss above). This keeps the update a few batched matrix
 (:meth:`Word2Vec.sgd_step`), with no Python loop over words.
 """
 
+import math
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -55,7 +56,7 @@ class Inputs(NamedTuple):
 
     h: torch.Tensor  # (B, E) e_c (skip-gram) or the window mean (CBOW)
     targets: torch.Tensor  # (B, m) target ids: the window (skip-gram, m = 2W), the center (m = 1)
-    mask: torch.Tensor  # (B, m) bool, the real (c, t) pairs
+    mask: torch.Tensor  # (B, m) bool, the real (c, t) pairs (none for an empty window)
 
 
 class Word2Vec(nn.Module):
@@ -77,10 +78,9 @@ class Word2Vec(nn.Module):
         if self.config.arch == "skipgram":
             return Inputs(self.embedding[windows.center], windows.context, windows.mask)
         weights = windows.mask.to(self.embedding.dtype)  # (B, 2W)
-        weights = weights / weights.sum(1, keepdim=True)
+        weights = weights / weights.sum(1, keepdim=True).clamp(min=1)
         h = torch.einsum("bj,bje->be", weights, self.embedding[windows.context])  # (B, E)
-        return Inputs(h, windows.center[:, None], torch.ones_like(windows.center[:, None],
-                                                                   dtype=torch.bool))
+        return Inputs(h, windows.center[:, None], windows.mask.any(1, keepdim=True))
 
     def negative_sampling_loss(self, windows: Windows, noise: torch.Tensor) -> torch.Tensor:
         """Mean over the batch's (c, t) pairs of L(c, t); ``noise`` (B, k) are each window's n_i."""
@@ -101,23 +101,25 @@ class Word2Vec(nn.Module):
         return -(log_p.gather(1, targets) * mask).sum() / mask.sum()
 
     @torch.no_grad()
-    def sgd_step(self, windows: Windows, noise: torch.Tensor, lr: float) -> None:
+    def sgd_step(self, windows: Windows, noise: torch.Tensor, lr: float,
+                 max_updates: float = math.inf) -> None:
         """One step of size ``lr`` on the *sum* of L(c, t) over the batch (word2vec applies α to
         every pair), gradients written out instead of autograd:
 
             g_j = (y_j − σ(θ_jᵀ h)) · (pairs using j)        y = 1 for targets, 0 for noise
-            θ_j += lr · g_j h / n(θ_j)
-            e   += lr · Σ_j g_j θ_j / n(e)     e = e_c (skip-gram), each window word's e (CBOW)
+            θ_j += lr · g_j h / s(θ_j)
+            e   += lr · Σ_j g_j θ_j / s(e)     e = e_c (skip-gram), each window word's e (CBOW)
 
-        where n(·) counts the updates a row gets in this batch. For CBOW each window word gets the
-        whole gradient of h, not its share 1/|window|: word2vec's and gensim's rule for the mean
-        (``cbow_mean=1``), which learns where the exact share leaves the vectors almost still.
+        with s = max(1, n / ``max_updates``), n counting the windows that update the row in this
+        batch. For CBOW each window word gets the whole gradient of h, not its share 1/|window|:
+        word2vec's and gensim's rule for the mean (``cbow_mean=1``).
 
         Note: word2vec applies a row's updates one after the other; a batch computes them all at
-        the same point, so their sum would step a frequent word (or one drawn as noise many times)
-        n times too far and diverge. Each row moves by the *mean* of its updates instead: for
-        skip-gram ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` with every row's
-        gradient divided by n (tested); for a row used once this is exactly the SGD step.
+        the same point, so for a row updated n ≫ 1 times (a very frequent word, or one drawn as
+        noise again and again in a small vocabulary) their sum can step too far and diverge. A
+        row's summed update is therefore scaled by min(1, ``max_updates`` / n): with the default
+        ∞ this is ``torch.optim.SGD`` on ``negative_sampling_loss × pairs`` (skip-gram; tested),
+        with 1 each row moves by the mean of its updates (tested).
         """
         h, targets, mask = self.inputs(windows)
         m = targets.shape[1]
@@ -129,17 +131,17 @@ class Word2Vec(nn.Module):
         y[:, :m] = 1.0
         g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + k)
         dh = torch.bmm(g[:, None, :], theta).squeeze(1)  # (B, E)
-        g /= _uses(ids, len(self.theta), weight > 0).clamp(min=1)
+        g /= (_uses(ids, len(self.theta), weight > 0) / max_updates).clamp(min=1)
         d_theta = g[:, :, None] * h[:, None, :]  # (B, m + k, E)
         self.theta.index_add_(0, ids.reshape(-1), d_theta.reshape(-1, h.shape[1]))
         if self.config.arch == "skipgram":
-            n = _uses(windows.center, len(self.embedding))
-            self.embedding.index_add_(0, windows.center, dh / n[:, None])
+            n = _uses(windows.center, len(self.embedding), windows.mask.any(1)) / max_updates
+            self.embedding.index_add_(0, windows.center, dh / n.clamp(min=1)[:, None])
         else:
             rows, cols = windows.mask.nonzero(as_tuple=True)
             words = windows.context[rows, cols]  # (P,) the context words of every window
-            n = _uses(words, len(self.embedding))
-            self.embedding.index_add_(0, words, dh[rows] / n[:, None])
+            n = _uses(words, len(self.embedding)) / max_updates
+            self.embedding.index_add_(0, words, dh[rows] / n.clamp(min=1)[:, None])
 
 
 def _uses(ids: torch.Tensor, V: int, used: torch.Tensor | None = None) -> torch.Tensor:

@@ -61,8 +61,9 @@ def test_linear_lr():
 def test_skipgram_solves_the_planted_analogies(tmp_path):
     path = tmp_path / "planted.txt"
     lines = planted_corpus(path)
+    # 47 words, none subsampled: in a batch each is updated many times, so max_updates = 4
     config = Word2VecTrainConfig(window=6, sample=0, min_count=1, epochs=8, batch_words=500,
-                                 lr=0.1)
+                                 lr=0.1, max_updates=4)
     vocab, model, stream, noise, total = train(path, lines, config)
     stats = fit_word2vec(model, stream, config, noise, total)
     assert stats.words == total

@@ -79,8 +79,9 @@ def uses(m: Word2Vec, w: Windows, noise: torch.Tensor) -> tuple[torch.Tensor, to
     return n_e.clamp(min=1), n_theta.clamp(min=1)
 
 
+@pytest.mark.parametrize("max_updates", [1.0, math.inf])
 @pytest.mark.parametrize("arch", ["skipgram", "cbow"])
-def test_sgd_step_equals_sgd_on_the_summed_loss_with_each_rows_mean_update(arch):
+def test_sgd_step_equals_sgd_on_the_summed_loss_with_each_rows_mean_update(arch, max_updates):
     """CBOW's e_j get the whole ∂L/∂h (word2vec's rule), skip-gram's e_c autograd's ∂L/∂e_c."""
     m, (w, noise) = model(arch), random_batch(3, B=14)
     reference = model(arch)
@@ -95,9 +96,10 @@ def test_sgd_step_equals_sgd_on_the_summed_loss_with_each_rows_mean_update(arch)
         words, dh = ((w.center, h.grad) if arch == "skipgram"
                      else (w.context[rows, cols], h.grad[rows]))  # each input row and its ∂L/∂h
         grad_e = torch.zeros_like(reference.embedding).index_add_(0, words, dh)
+        n_e, n_theta = (n_e / max_updates).clamp(min=1), (n_theta / max_updates).clamp(min=1)
         reference.embedding -= 0.1 * grad_e / n_e[:, None]
         reference.theta -= 0.1 * reference.theta.grad / n_theta[:, None]
-    m.sgd_step(w, noise, lr=0.1)
+    m.sgd_step(w, noise, lr=0.1, max_updates=max_updates)
     torch.testing.assert_close(m.embedding, reference.embedding)
     torch.testing.assert_close(m.theta, reference.theta)
     assert not torch.equal(m.theta, model(arch).theta)

@@ -1,0 +1,43 @@
+"""The banded fast path against the reference sgd_step (each window given its block's noise)."""
+
+import math
+
+import pytest
+import torch
+
+from seqkit.embeddings.corpus import Windows, context_windows
+from seqkit.embeddings.fast import banded_sgd_step
+from seqkit.embeddings.word2vec import Word2Vec, Word2VecConfig
+
+V, E, W, K = 13, 5, 3, 4
+
+
+def text_batch(N: int, seed: int) -> Windows:
+    """Consecutive text with sentence ends (and a one-word sentence: an empty window)."""
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(0, V, (N,), generator=g)
+    sentence = torch.tensor([0] * 9 + [1] + [2] * (N - 10))
+    context, mask = context_windows(ids, sentence, W, torch.randint(1, W + 1, (N,), generator=g))
+    return Windows(ids, context, mask, N)
+
+
+@pytest.mark.parametrize("arch", ["skipgram", "cbow"])
+@pytest.mark.parametrize(("N", "L", "max_updates"), [(37, 8, 1.0), (32, 16, math.inf),
+                                                     (20, 4, 2.0)])
+def test_banded_step_equals_sgd_step_with_block_noise(arch, N, L, max_updates):
+    windows = text_batch(N, seed=N + L)
+    noise = torch.randint(0, V, (-(-N // L), K), generator=torch.Generator().manual_seed(L))
+
+    def model() -> Word2Vec:
+        m = Word2Vec(V, Word2VecConfig(arch=arch, dim=E, negative=K, seed=0)).double()
+        with torch.no_grad():
+            m.theta.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
+        return m
+
+    fast, reference = model(), model()
+    banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=max_updates)
+    reference.sgd_step(windows, noise.repeat_interleave(L, 0)[:N], lr=0.2, max_updates=max_updates)
+    torch.testing.assert_close(fast.embedding, reference.embedding)
+    torch.testing.assert_close(fast.theta, reference.theta)
+    assert not torch.equal(fast.embedding, model().embedding)
+    assert not torch.equal(fast.theta, model().theta)
