@@ -33,6 +33,7 @@ TASKS: dict[str, TaskEntry] = {
     "language_model": TaskEntry("seqkit.tasks.language_model.task:LanguageModelTask",
                                 "seqkit.tasks.language_model.verbs"),
     "classify": TaskEntry("seqkit.tasks.classify.task:ClassifyTask", "seqkit.tasks.classify.verbs"),
+    "ctc": TaskEntry("seqkit.tasks.ctc.task:CTCTask", "seqkit.tasks.ctc.verbs"),
 }
 
 

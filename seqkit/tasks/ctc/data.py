@@ -1,0 +1,116 @@
+"""Spoken digit strings for the CTC task: the ``ctc_digits`` preparer and the training examples.
+
+The preparer writes ``{split}-{size}.pt`` (:class:`seqkit.speech.corpus.Waveforms`) into
+``data.dir`` for each of :data:`SPLITS`, unless it is there; ``prepared.json`` records the seed
+and digit range it was made with, and a recipe with others is refused (choose another
+``data.dir``). Utterance i of a split is a digit string read out (``read_out``: "oh seven double
+five") by a voice drawn for that split, played through :func:`seqkit.speech.corpus.condition`
+(level, telephone band, silence, noise); it is drawn from its own seed (seed, split, i), so one
+seed gives one corpus on any number of processes.
+
+Voices: train and valid use espeak-ng's 8 English accents with the variants of
+:data:`TRAIN_VARIANTS`; ``test-espeak`` holds out the variants of :data:`HELD_OUT_VARIANTS`;
+``test-flite`` holds out the other engine, flite's four voices.
+
+This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
+"""
+
+import functools
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqkit.config import require
+
+SPLITS = ("train", "valid", "test-espeak", "test-flite")
+TRAIN_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3")
+HELD_OUT_VARIANTS = ("m6", "m7", "f4", "f5")
+
+
+@dataclass
+class DigitsDataConfig:
+    """The recipe's ``data:`` section of the CTC task."""
+
+    dir: str = "data/ctc-digits"  # where {train,valid,test-espeak,test-flite}.pt are kept
+    prepare: str | None = "ctc_digits"  # preparer that synthesises the splits when missing
+    train: int = 4000  # utterances in the training split
+    valid: int = 200  # utterances in the validation split
+    test: int = 300  # utterances in each test split (test-espeak, test-flite)
+    min_digits: int = 1  # digits per string, at least
+    max_digits: int = 7  # digits per string, at most
+    processes: int = 2  # synthesis processes of the preparer
+    batch_frames: int = 20000  # batch budget: utterances × longest padded length in frames
+    workers: int = 1  # DataLoader processes computing features (0: in the training process)
+    spec_augment: bool = True  # SpecAugment masks on training features (2 × 8 bands, 2 × 20 frames)
+
+    def __post_init__(self) -> None:
+        for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
+            require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
+        require(self.max_digits >= self.min_digits, "data.max_digits",
+                f"≥ data.min_digits ({self.min_digits})", self.max_digits)
+        require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
+
+    def path(self, split: str) -> Path:
+        """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
+        return Path(self.dir) / f"{split}-{self.size(split)}.pt"
+
+    def size(self, split: str) -> int:
+        return {"train": self.train, "valid": self.valid}.get(split, self.test)
+
+
+def voice_for(split: str, rng: random.Random) -> Any:
+    """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70."""
+    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
+
+    if split == "test-flite":
+        return Voice("flite", rng.choice(FLITE_VOICES))
+    variants = HELD_OUT_VARIANTS if split == "test-espeak" else TRAIN_VARIANTS
+    return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
+                 rng.randint(130, 220), rng.randint(30, 70))
+
+
+def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int) -> tuple[Any, str]:
+    """Utterance i of ``split``: its conditioned waveform (N,) and transcript."""
+    from seqkit.speech.corpus import condition
+    from seqkit.speech.digits import read_out
+
+    rng = random.Random(f"{seed}:{split}:{i}")  # str seeds hash stably across processes
+    digits = "".join(rng.choice("0123456789")
+                     for _ in range(rng.randint(min_digits, max_digits)))
+    text = read_out(digits, rng)
+    return condition(voice_for(split, rng).say(text), rng), text
+
+
+def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
+    """The preparer: synthesise every missing split of ``data.dir``."""
+    from seqkit.speech import corpus
+
+    _check_settings(data, seed)
+    for split in SPLITS:
+        if data.path(split).is_file():
+            continue
+        make = functools.partial(utterance, split=split, seed=seed, min_digits=data.min_digits,
+                                 max_digits=data.max_digits)
+        waveforms = corpus.synthesise(make, data.size(split), data.processes,
+                                      f"ctc_digits {split}")
+        data.path(split).parent.mkdir(parents=True, exist_ok=True)
+        corpus.save(data.path(split), waveforms)
+
+
+def _check_settings(data: DigitsDataConfig, seed: int) -> None:
+    """Record the settings of ``data.dir`` on first use; refuse a recipe that differs from them."""
+    from seqkit.data.errors import DataError
+    from seqkit.files import write_text_atomic
+
+    settings = {"seed": seed, "min_digits": data.min_digits, "max_digits": data.max_digits}
+    record = Path(data.dir) / "prepared.json"
+    if record.is_file():
+        made = json.loads(record.read_text())
+        if made != settings:
+            raise DataError(f"{record}: this folder was prepared with {made}, not {settings}; "
+                            f"set data.dir to another folder (or delete this one)")
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(record, json.dumps(settings) + "\n")

@@ -1,0 +1,221 @@
+"""The CTC task: character-level speech recognition of spoken digit strings.
+
+Recipe sections: ``data`` (:class:`~.data.DigitsDataConfig`), ``features``
+(``seqkit.speech.FeatureConfig``: log-mels, 25 ms windows every 10 ms, 40 bands) and ``model``
+(:class:`~.model.CTCModelConfig`), plus ``task``, ``seed`` and ``train``. Each utterance's
+log-mels are normalised per band over the utterance (so the recording level does not matter),
+masked SpecAugment-style in training, and padded into (B, T, F) batches by DataLoader workers.
+The loss is −log p(l|x) summed over the batch and divided by its characters (the CTC loss of
+Graves et al. 2006, torch's kernel). Transcripts are decoded greedily (best path: argmax per
+frame, merge repeats, drop blanks) or by prefix beam search (``--beam K``), and scored by CER and
+WER from pooled edit distances.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from seqkit.data import BatchLoader, DataError, pad, prepare, token_batches
+from seqkit.errors import ConfigError
+from seqkit.metrics.error_rate import ErrorRate, ErrorRateScore
+from seqkit.speech import corpus
+from seqkit.speech.audio import read_wav
+from seqkit.speech.ctc import ctc_loss
+from seqkit.speech.decode import beam_decode, greedy_decode
+from seqkit.speech.digits import BLANK, LABELS, decode, encode
+from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise, spec_augment
+from seqkit.tasks.base import Recipe, Report
+from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, SPLITS, DigitsDataConfig
+from seqkit.tasks.ctc.model import CTCModel, CTCModelConfig
+from seqkit.tasks.ctc.verbs import EVALUATE_OPTIONS, VERBS
+
+TEST_SPLITS = {"test-espeak": f"held-out espeak-ng variants {', '.join(HELD_OUT_VARIANTS)}",
+               "test-flite": "held-out flite voices kal16, awb, rms, slt"}
+
+
+@dataclass
+class CTCRecipe(Recipe):
+    task: str = "ctc"
+    data: DigitsDataConfig = field(default_factory=DigitsDataConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    model: CTCModelConfig = field(default_factory=CTCModelConfig)
+
+
+class Batch(NamedTuple):
+    x: Tensor  # (B, T, F) normalised log-mels, 0 past each length
+    x_lengths: Tensor  # (B,) frames
+    y: Tensor  # (B, S) label ids (LABELS), 0 past each length
+    y_lengths: Tensor  # (B,) characters
+
+
+def collate(examples: Sequence[tuple[Tensor, list[int]]]) -> Batch:
+    x, x_lengths = pad([x for x, _ in examples])
+    y, y_lengths = pad([y for _, y in examples])
+    return Batch(x, x_lengths, y, y_lengths)
+
+
+class Utterances(torch.utils.data.Dataset):
+    """Item i: (normalised log-mels (T, F), label ids) of utterance i; with ``augment``, masked by
+    SpecAugment drawn from its own seed (seed, epoch, i), so a resumed epoch sees the same masks."""
+
+    def __init__(self, waveforms: corpus.Waveforms, features: FeatureConfig,
+                 augment: bool = False, seed: int = 0, epoch: int = 0) -> None:
+        self.waveforms, self.features, self.augment = waveforms, features, augment
+        self.seed, self.epoch = seed, epoch
+
+    def __len__(self) -> int:
+        return len(self.waveforms)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, list[int]]:
+        x = normalise(log_mel_spectrogram(self.waveforms.waveform(i), self.features))
+        if self.augment:
+            # a tuple of ints hashes alike in every process (no salt, unlike str)
+            generator = torch.Generator().manual_seed(hash((self.seed, self.epoch, i)))
+            x = spec_augment(x, generator=generator)
+        return x, encode(self.waveforms.texts[i])
+
+
+class CTCTask:
+    """Trains the CTC model on synthesised digit strings; transcribes WAV files."""
+
+    name = "ctc"
+    Recipe = CTCRecipe
+    metrics: ClassVar = {"cer": False, "wer": False, "loss": False}
+    resumable: ClassVar = ("data.workers", "data.processes")
+    evaluate_options = EVALUATE_OPTIONS
+
+    def __init__(self, recipe: CTCRecipe) -> None:
+        self.recipe = recipe
+        self.model = CTCModel(recipe.model, recipe.features.n_mels, len(LABELS))
+
+    @classmethod
+    def build(cls, recipe: CTCRecipe) -> "CTCTask":
+        if recipe.data.prepare:
+            prepare(recipe.data.prepare, recipe.data, recipe.seed)
+        task = cls(recipe)
+        for split in ("train", "valid"):
+            task.split(split)  # a missing split is one line, before training starts
+        return task
+
+    @classmethod
+    def restore(cls, recipe: CTCRecipe, state: dict[str, Any]) -> "CTCTask":
+        if state["kind"] != cls.name or tuple(state["labels"]) != LABELS:
+            raise ValueError(f"expected the state of a {cls.name} task over {len(LABELS)} "
+                             f"labels, got {state['kind']!r} with {len(state['labels'])}")
+        return cls(recipe)
+
+    @classmethod
+    def verbs(cls) -> list:
+        return VERBS
+
+    def state(self) -> dict[str, Any]:
+        return {"kind": self.name, "labels": list(LABELS)}
+
+    def split(self, name: str) -> corpus.Waveforms:
+        return _load_split(str(self.recipe.data.path(name)))
+
+    def batches(self, epoch: int) -> corpus.Batches:
+        """The epoch's batches of similar lengths, B × T ≤ ``data.batch_frames``, in an order
+        drawn from (seed, epoch)."""
+        data, features = self.recipe.data, self.recipe.features
+        train = self.split("train")
+        frames = [features.num_frames(n) for n in train.num_samples()]
+        generator = torch.Generator().manual_seed(hash((self.recipe.seed, epoch)))
+        order = token_batches(frames, data.batch_frames, generator=generator)
+        dataset = Utterances(train, features, data.spec_augment, self.recipe.seed, epoch)
+        return corpus.Batches(BatchLoader(dataset, order, collate, workers=data.workers))
+
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
+        """Σ_b −log p(l_b|x_b) / Σ_b |l_b|, and the characters Σ_b |l_b|."""
+        log_probs, lengths = model(batch.x, batch.x_lengths)
+        total = ctc_loss(log_probs, batch.y, lengths, batch.y_lengths, BLANK, reduction="sum")
+        count = int(batch.y_lengths.sum())
+        return total / max(count, 1), count
+
+    def log_probs(self, features: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """log y (B, T', V) and lengths (B,) of normalised log-mels (T_b, F), in eval mode."""
+        device = next(self.model.parameters()).device
+        x, lengths = pad(features)
+        self.model.eval()
+        with torch.no_grad():
+            return self.model(x.to(device), lengths.to(device))
+
+    def transcribe_features(self, features: list[Tensor], beam: int = 1,
+                            batch_size: int = 32) -> list[str]:
+        """The transcript of each utterance's normalised log-mels (T_b, F): greedy for
+        ``beam`` = 1, else prefix beam search with K = ``beam``."""
+        texts = []
+        for i in range(0, len(features), batch_size):
+            log_probs, lengths = self.log_probs(features[i:i + batch_size])
+            log_probs, lengths = log_probs.cpu(), lengths.cpu()
+            labels = (greedy_decode(log_probs, lengths, BLANK) if beam == 1
+                      else beam_decode(log_probs, lengths, beam, BLANK))
+            texts += [decode(ids) for ids in labels]
+        return texts
+
+    def transcribe(self, waveforms: list[Tensor], beam: int = 1) -> list[str]:
+        """The transcript of each 16 kHz waveform (N_b,)."""
+        return self.transcribe_features(
+            [normalise(log_mel_spectrogram(w, self.recipe.features)) for w in waveforms], beam)
+
+    def transcribe_files(self, paths: Sequence[str | Path], beam: int = 1) -> list[str]:
+        """The transcript of each WAV file (any rate, resampled to 16 kHz); unreadable, empty
+        or too short audio is a one-line DataError naming the file."""
+        waveforms = []
+        minimum = self.recipe.features.n_fft // 2 + 1
+        for path in paths:
+            waveform = read_wav(path)
+            if waveform.numel() < minimum:
+                raise DataError(f"{path}: audio too short to transcribe ({waveform.numel()} "
+                                f"samples at 16 kHz; expected at least {minimum})")
+            waveforms.append(waveform)
+        return self.transcribe(waveforms, beam)
+
+    def score(self, split: str, beam: int = 1) -> tuple[ErrorRateScore, ErrorRateScore, Tensor]:
+        """CER and WER of a split's transcripts, and the mean CTC loss per character."""
+        data = Utterances(self.split(split), self.recipe.features)
+        examples = [data[i] for i in range(len(data))]
+        hypotheses = self.transcribe_features([x for x, _ in examples], beam)
+        references = data.waveforms.texts
+        batch = collate(examples)
+        log_probs, lengths = self.log_probs([x for x, _ in examples])
+        loss = ctc_loss(log_probs.cpu(), batch.y, lengths.cpu(), batch.y_lengths, BLANK,
+                        reduction="sum") / batch.y_lengths.sum()
+        return (ErrorRate("char").corpus_score(hypotheses, references),
+                ErrorRate("word").corpus_score(hypotheses, references), loss)
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        cer, wer, loss = self.score("valid")
+        return {"cer": cer.score, "wer": wer.score, "loss": float(loss)}
+
+    def evaluate(self, split: str = "test", beam: int = 1) -> Report:
+        """CER and WER on ``split``; ``test`` is both held-out splits, test-espeak and
+        test-flite, reported one by one."""
+        if split not in (*SPLITS, "test"):
+            raise ConfigError(f"--split: expected one of {', '.join((*SPLITS, 'test'))}, got "
+                              f"{split!r}")
+        splits = list(TEST_SPLITS) if split == "test" else [split]
+        decoding = "greedy (best path)" if beam == 1 else f"prefix beam search, K = {beam}"
+        metrics: dict[str, float] = {}
+        lines = []
+        for name in splits:
+            cer, wer, _ = self.score(name, beam)
+            suffix = "" if len(splits) == 1 else "_" + name.removeprefix("test-")
+            metrics |= {f"cer{suffix}": cer.score, f"wer{suffix}": wer.score}
+            voices = TEST_SPLITS.get(name, "training voices")
+            lines += [f"{name} ({len(self.split(name))} utterances, {voices}):",
+                      f"  {cer.format()}", f"  {wer.format()}"]
+        lines.append(f"how: {decoding} decoding of per-frame CTC outputs; error rates from edit "
+                     f"distances pooled over the split (CER counts spaces)")
+        return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
+                      {"split": split, "beam": beam, "seed": self.recipe.seed})
+
+
+@cache
+def _load_split(path: str) -> corpus.Waveforms:
+    return corpus.load(path)
