@@ -27,6 +27,7 @@ from seqkit.embeddings.evaluation import (
     evaluate_analogies,
     evaluate_word_pairs,
 )
+from seqkit.embeddings.fast import banded_sgd_step
 from seqkit.embeddings.glove import GloVe, GloVeConfig, cooccurrence, fit_glove, weighting
 from seqkit.embeddings.interop import from_gensim, load_word2vec, save_word2vec, to_gensim
 from seqkit.embeddings.training import TrainStats, Word2VecTrainConfig, fit_word2vec, linear_lr
@@ -53,6 +54,7 @@ __all__ = [
     "Word2VecTrainConfig",
     "WordVectors",
     "WordVocab",
+    "banded_sgd_step",
     "bias_direction",
     "context_windows",
     "cooccurrence",
