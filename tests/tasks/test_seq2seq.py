@@ -47,25 +47,38 @@ def test_build_restore_round_trip(data_dir, tokenizer: str) -> None:
     assert restored.detokenize(example.tgt[1:-1]) == TARGETS[0]
 
 
-def test_batches_are_a_function_of_the_epoch_within_budget(data_dir) -> None:
-    task = Seq2SeqTask.build(recipe(data_dir, "word"))
+@pytest.mark.parametrize("workers", [0, 1])
+def test_batches_are_a_function_of_the_epoch_within_budget(data_dir, workers: int) -> None:
+    """Padded in the task (workers 0) or by DataLoader workers: the same batches."""
+    settings = recipe(data_dir, "word")
+    settings.data.workers = workers
+    task = Seq2SeqTask.build(settings)
     first, again, other = task.batches(0), task.batches(0), task.batches(1)
-    assert first.batches == again.batches and first.batches != other.batches
-    assert sorted(i for b in first.batches for i in b) == list(range(len(task.train_examples)))
-    for indices, batch in zip(first.batches, first, strict=True):  # loaded by a DataLoader
-        examples = [task.train_examples[i] for i in indices]
+    assert len(first) == len(again)
+    assert all(torch.equal(a.tgt, b.tgt) for a, b in zip(first, again, strict=True))
+    assert [a.tgt.shape for a in first] != [b.tgt.shape for b in other] or any(
+        not torch.equal(a.tgt, b.tgt) for a, b in zip(first, other, strict=False))
+    seen = 0
+    for batch in first:
         B, S = batch.src.shape
         assert B * max(S, batch.tgt.shape[1] - 2) <= 60 or B == 1
-        assert batch.src_lengths.tolist() == [len(e.src) for e in examples]
-        assert batch.tgt[0, :len(examples[0].tgt)].tolist() == examples[0].tgt
+        assert batch.src_lengths.tolist() == [int((row != 0).sum()) for row in batch.src]
+        seen += B
+    assert seen == len(task.train_examples)
+    if workers == 0:
+        assert isinstance(first, list)
+        reference = Seq2SeqTask.build(recipe(data_dir, "word"))
+        reference.recipe.data.workers = 1
+        loaded = reference.batches(0)
+        assert all(torch.equal(a.src, b.src) and torch.equal(a.tgt, b.tgt)
+                   for a, b in zip(first, loaded, strict=True))
 
 
 def test_loss_counts_target_tokens_and_validation_has_every_metric(data_dir) -> None:
     task = Seq2SeqTask.build(recipe(data_dir, "word"))
-    batches = task.batches(0)
-    batch, examples = batches[0], [task.train_examples[i] for i in batches.batches[0]]
+    batch = task.batches(0)[0]
     loss, tokens = task.loss(task.model, batch)
-    assert tokens == sum(len(e.tgt) - 1 for e in examples)  # y<1..T> and </s>, not <s>
+    assert tokens == int((batch.tgt[:, 1:] != 0).sum())  # y<1..T> and </s>, not <s>
     assert loss.item() == pytest.approx(torch.log(torch.tensor(len(task.vocabs["tgt"]))).item(),
                                         rel=0.3)  # untrained: close to uniform
     scores = task.validate(task.model)
@@ -202,7 +215,7 @@ def test_bleu_against_one_and_all_references_with_signatures(data_dir) -> None:
     assert report.lines[1].startswith("BLEU|nrefs:2|") and report.lines[1].endswith(
         "(references: tgt + alt)")
     assert report.settings["references"] == ["tgt", "alt"]
-    assert "sentences/s" in report.lines[-1]
+    assert "sentences/s" in report.lines[3]
 
 
 def test_extra_references_must_align_and_differ(data_dir) -> None:
@@ -216,3 +229,77 @@ def test_extra_references_must_align_and_differ(data_dir) -> None:
     with pytest.raises(ConfigError, match=r"data\.extra_refs: expected file suffixes other than "
                                           r"data\.src and data\.tgt, got 'tgt'"):
         from_dict(Seq2SeqRecipe, {"data": {"extra_refs": ["tgt"]}})
+
+
+# --- the command line, end to end, with the new options ----------------------------------------
+
+OPTIONS = {"readout": "attentional", "readout_dim": 8, "tie_embeddings": True,
+           "input_feeding": True, "decoder_layers": 2, "dropout": 0.1}
+
+
+def seqkit(*args: str):
+    from click.testing import CliRunner
+
+    from seqkit.cli import main
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def recipe_file(data_dir, tmp_path):
+    import yaml
+    (data_dir / "test.alt").write_text("".join(f"{t} !\n" for t in TARGETS))
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({
+        "task": "seq2seq", "seed": 2, "label_smoothing": 0.1,
+        "data": {"dir": str(data_dir), "tokenizer": "word", "joint_vocab": True,
+                 "max_tokens": 40, "extra_refs": ["alt"]},
+        "model": {"embedding_dim": 8, "hidden_size": 8, **OPTIONS},
+        "train": {"lr": 0.02, "epochs": 50, "valid_every": 5, "log_every": 5, "threads": 1},
+        "decode": {"beam": 2}}))
+    return path
+
+
+def test_train_resume_evaluate_average_translate(recipe_file, tmp_path) -> None:
+    def train(out: str, steps: int, *more: str):
+        result = seqkit("train", str(recipe_file), "--out", str(tmp_path / out),
+                        "--set", f"train.max_steps={steps}", *more)
+        assert result.exit_code == 0, result.output
+
+    train("a", 7)
+    train("a", 14, "--resume")
+    train("b", 14)
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+    report = seqkit("evaluate", str(tmp_path / "b"), "--beam", "2", "--fixed-width")
+    assert report.exit_code == 0, report.output
+    lines = report.output.splitlines()
+    assert "beam=2 fixed_width" in lines[0]
+    assert lines[1].startswith("BLEU|nrefs:1|") and lines[2].startswith("BLEU|nrefs:2|")
+
+    averaged = seqkit("average", str(tmp_path / "a" / "last.pt"), str(tmp_path / "b" / "best.pt"),
+                      "--out", str(tmp_path / "avg.pt"))
+    assert averaged.exit_code == 0, averaged.output
+    best = torch.load(tmp_path / "b" / "best.pt", weights_only=True)["model"]
+    mean = torch.load(tmp_path / "avg.pt", weights_only=True)["model"]
+    torch.testing.assert_close(mean["cell.weight_ih"], (a["cell.weight_ih"]
+                                                        + best["cell.weight_ih"]) / 2)
+    assert seqkit("evaluate", str(tmp_path / "avg.pt")).exit_code == 0
+
+    translated = seqkit("translate", str(tmp_path / "avg.pt"), str(tmp_path / "in.txt"))
+    assert translated.exit_code != 0  # no such input file
+    (tmp_path / "in.txt").write_text("the cat sat\n\na dog ran far\n")
+    translated = seqkit("translate", str(tmp_path / "avg.pt"), str(tmp_path / "in.txt"),
+                        "--fixed-width", "--n-best", "2")
+    assert translated.exit_code == 0, translated.output
+    assert {line.split(" ||| ")[0] for line in translated.output.splitlines()} == {"0", "1", "2"}
+
+
+def test_a_model_of_another_task_is_refused(tmp_path) -> None:
+    from seqkit.train.checkpoint import save_checkpoint
+    save_checkpoint(tmp_path / "lm.pt", {"recipe": {"task": "language_model"}, "task": {},
+                                         "model": {}})
+    result = seqkit("translate", str(tmp_path / "lm.pt"), "-")
+    assert result.exit_code == 1
+    assert "a language_model model; `translate` needs a seq2seq model" in result.output

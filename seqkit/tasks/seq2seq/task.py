@@ -158,15 +158,23 @@ class Seq2SeqTask:
     def valid_examples(self) -> list[Example]:
         return self._examples("valid")
 
-    def batches(self, epoch: int) -> BatchLoader:
-        """Length-bucketed batches of training pairs, padded by a DataLoader; their order is a
-        function of (seed, epoch): ``seed`` and ``epoch`` seed one generator together."""
+    def batches(self, epoch: int) -> BatchLoader | list[Batch]:
+        """Length-bucketed batches of training pairs; their order is a function of (seed, epoch):
+        ``seed`` and ``epoch`` seed one generator together.
+
+        Note: with ``data.workers: 0`` they are padded here, not by a DataLoader: a DataLoader's
+        iterator draws its seed from torch's global generator, so an epoch resumed mid-way would
+        draw other dropout masks than one run straight through. With workers, DataLoader
+        processes pad them (a resumed run is then exact up to those masks).
+        """
         examples = self.train_examples
         entropy = np.random.SeedSequence([self.recipe.seed, epoch]).generate_state(1, np.uint64)
         generator = torch.Generator().manual_seed(int(entropy[0]))
         lengths = [max(len(e.src), len(e.tgt)) for e in examples]
         order = token_batches(lengths, self.recipe.data.max_tokens, shuffle=True,
                               generator=generator)
+        if self.recipe.data.workers == 0:
+            return [collate([examples[i] for i in batch]) for batch in order]
         return BatchLoader(examples, order, collate, workers=self.recipe.data.workers)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
@@ -188,7 +196,7 @@ class Seq2SeqTask:
             batch = collate(examples[start:start + size])
             loss, n = self.loss(model, Batch(*(t.to(device) for t in batch)))
             total, tokens = total + loss.item() * n, tokens + n
-        result = self.translate_split("valid", beam=1, n_best=1)
+        result = self.translate_split("valid", all_refs=False, beam=1, n_best=1)
         return {"bleu": result.bleu.score, "exact_match": result.exact_match,
                 "loss": total / max(tokens, 1)}
 
@@ -235,12 +243,14 @@ class Seq2SeqTask:
         return [self.detokenize(nbest[0].tokens) if nbest else ""
                 for nbest in self.search(lines, **overrides)]
 
-    def translate_split(self, split: str = "test", **overrides: Any) -> Evaluation:
-        """Translate a held-out split and score it against its references."""
+    def translate_split(self, split: str = "test", all_refs: bool = True,
+                        **overrides: Any) -> Evaluation:
+        """Translate a held-out split and score it against its references (data.tgt's, and with
+        ``all_refs`` those of data.extra_refs too)."""
         data = self.recipe.data
         pairs, numbers = held_out_pairs(data, split)
         sources, references = [x for x, _ in pairs], [y for _, y in pairs]
-        extras = extra_references(data, split, numbers)
+        extras = extra_references(data, split, numbers) if all_refs else []
         started = time.monotonic()
         outputs = [nbest[0].tokens if nbest else [] for nbest in self.search(sources, **overrides)]
         seconds = time.monotonic() - started
@@ -267,11 +277,11 @@ class Seq2SeqTask:
             lines.append(f"{result.all_refs_bleu.format()} (references: {' + '.join(suffixes)})")
             metrics["bleu_all_refs"] = result.all_refs_bleu.score
         lines.append(f"exact match = {100 * result.exact_match:.2f}% ({matches}/{n})")
-        if error_analysis:
-            lines.append(self.error_analysis(result, **overrides).format())
         lines.append(f"decoded {n} sentences in {result.seconds:.1f} s "
                      f"({n / max(result.seconds, 1e-9):.1f} sentences/s, batch "
                      f"{config.batch_size})")
+        if error_analysis:
+            lines.append(self.error_analysis(result, **overrides).format())
         settings = {"split": split, "beam": config.beam, "alpha": config.alpha,
                     "length_penalty": config.length_penalty, "fixed_width": config.fixed_width,
                     "references": suffixes, "sentences": n}
