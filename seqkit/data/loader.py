@@ -10,6 +10,7 @@ a worker's shard loads only the batches it will train on, and iterating it loads
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
+import torch
 from torch.utils.data import DataLoader, Dataset
 
 
@@ -39,7 +40,11 @@ class BatchLoader(Sequence[Any]):
         return self.collate([self.dataset[i] for i in self.batches[index]])
 
     def __iter__(self) -> Iterator[Any]:
+        """The batches, loaded in order. A DataLoader draws its workers' base seed from the
+        generator it is given, else from torch's global one, which would shift the dropout masks
+        of a run resumed mid-epoch: it gets its own generator, so the global one is untouched."""
         if not self.batches:
             return iter(())
         return iter(DataLoader(self.dataset, batch_sampler=self.batches,  # type: ignore[arg-type]
-                               collate_fn=self.collate, num_workers=self.workers))
+                               collate_fn=self.collate, num_workers=self.workers,
+                               generator=torch.Generator().manual_seed(0)))
