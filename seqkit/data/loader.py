@@ -22,8 +22,9 @@ class BatchLoader(Sequence[Any]):
     """
 
     def __init__(self, dataset: Dataset | Sequence[Any], batches: Sequence[Sequence[int]],
-                 collate: Callable[[list[Any]], Any], workers: int = 0) -> None:
-        self.dataset, self.batches, self.collate, self.workers = dataset, batches, collate, workers
+                 collate: Callable[[list[Any]], Any], workers: int = 0, seed: int = 0) -> None:
+        self.dataset, self.batches, self.collate = dataset, batches, collate
+        self.workers, self.seed = workers, seed
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -36,15 +37,18 @@ class BatchLoader(Sequence[Any]):
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return BatchLoader(self.dataset, self.batches[index], self.collate, self.workers)
+            return BatchLoader(self.dataset, self.batches[index], self.collate, self.workers,
+                               self.seed)
         return self.collate([self.dataset[i] for i in self.batches[index]])
 
     def __iter__(self) -> Iterator[Any]:
         """The batches, loaded in order. A DataLoader draws its workers' base seed from the
         generator it is given, else from torch's global one, which would shift the dropout masks
-        of a run resumed mid-epoch: it gets its own generator, so the global one is untouched."""
+        of a run resumed mid-epoch: it gets its own, seeded with ``seed`` (give each epoch its
+        own). Randomness in ``collate`` (augmentation) should be drawn from the batch itself, e.g.
+        seeded by its indices, so that a resumed epoch makes the same batches."""
         if not self.batches:
             return iter(())
         return iter(DataLoader(self.dataset, batch_sampler=self.batches,  # type: ignore[arg-type]
                                collate_fn=self.collate, num_workers=self.workers,
-                               generator=torch.Generator().manual_seed(0)))
+                               generator=torch.Generator().manual_seed(self.seed)))
