@@ -1,6 +1,6 @@
 """The attention encoder–decoder and decoding over it: attention scores, the Seq2Seq model's
-protocol (``encode``, ``decode_step``), greedy and beam search, the notes' beam-search error
-analysis and attention maps."""
+protocol (``encode``, ``decode_step``), greedy search (:mod:`.search`), beam search
+(:mod:`.beam`), the notes' beam-search error analysis and attention maps."""
 
 from seqkit.seq2seq.analysis import ErrorAnalysis, error_analysis
 from seqkit.seq2seq.attention import (

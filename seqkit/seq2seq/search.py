@@ -72,7 +72,7 @@ class Decoder(Protocol):
 
     ``encode`` returns a NamedTuple of batch-first tensors (or tuples of them) with the decoder's
     initial state in its field ``state``; a state is a batch-first tensor or tuple of them. Search
-    expands and reorders both along dim 0.
+    expands, reorders and drops (finished sentences) rows of both along dim 0.
     """
 
     pad_id: int
