@@ -56,7 +56,7 @@ def curve(cost: str, seed: int, args: argparse.Namespace) -> list[dict[str, floa
     for step, batch in enumerate(batches[args.head_start:args.head_start + args.steps], 1):
         task.update(parts, batch, optimize)
         if step % args.every == 0:
-            scores, _ = task._scores("valid", len(task.splits["valid"].labels), seed=0)
+            scores, _ = task.sample_scores("valid", len(task.splits["valid"].labels), seed=0)
             rows.append({"step": step, "pixel_fd": scores["pixel_fd"],
                          "d_fake": scores["d_fake"], "grad": statistics.mean(norms)})
             norms.clear()

@@ -8,11 +8,13 @@ test accuracy (notes: "Fast gradient sign", "adversarial training", "logit pairi
 Each defence fine-tunes a copy of the trained model for the same epochs as a plain fine-tune (the
 baseline), with x_adv = FGSM at ε_train made afresh each batch against the current weights.
 Usage: python benchmarks/vision/robustness.py runs/lenet-digits [--epochs 5] [--lam 1]
+       [--lam-pairing 0.02]
 """
 
 import argparse
 import copy
 import time
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -36,8 +38,9 @@ def fine_tune(model: OnDigits, defence: str, args: argparse.Namespace) -> OnDigi
     task = model.task
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     torch.manual_seed(args.seed)
+    data = replace(task.recipe.data, shift=0)  # the recipe's shift is of LeNet's 32×32 input
     for epoch in range(args.epochs):
-        for x, y in digits.epoch_batches(task.splits["train"], task.recipe.data, args.seed, epoch):
+        for x, y in digits.epoch_batches(task.splits["train"], data, args.seed, epoch):
             model.eval()  # the attack sees the model as it is used (batch norm frozen)
             x_adv = fgsm(model, F.cross_entropy, x, y, args.epsilon_train, bounds=(0.0, 1.0))
             model.train()
@@ -46,7 +49,7 @@ def fine_tune(model: OnDigits, defence: str, args: argparse.Namespace) -> OnDigi
             if defence == "adversarial training":
                 loss = loss + args.lam * F.cross_entropy(model(x_adv), y)
             elif defence == "logit pairing":
-                loss = loss + args.lam * ((z - model(x_adv)) ** 2).sum(-1).mean()
+                loss = loss + args.lam_pairing * ((z - model(x_adv)) ** 2).sum(-1).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -58,9 +61,11 @@ def main() -> None:
     parser.add_argument("model", help="an image_classification run (runs/lenet-digits)")
     parser.add_argument("--epsilons", type=float, nargs="+", default=[0, 0.05, 0.1, 0.2, 0.3])
     parser.add_argument("--epsilon-train", type=float, default=0.2)
-    parser.add_argument("--lam", type=float, default=1.0, help="λ of both defences")
+    parser.add_argument("--lam", type=float, default=1.0, help="λ of adversarial training")
+    parser.add_argument("--lam-pairing", type=float, default=0.02,
+                        help="λ of logit pairing (‖Δz‖² of 10 logits is ~100× a cross-entropy)")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     started = time.time()

@@ -116,7 +116,8 @@ class GANTask:
         with torch.no_grad():
             return (G(z.to(device)) + 1) / 2
 
-    def _scores(self, split: str, n: int, seed: int) -> tuple[dict[str, float], Tensor]:
+    def sample_scores(self, split: str, n: int, seed: int) -> tuple[dict[str, float], Tensor]:
+        """Pixel FD, D(x), D(G(z)) and J^(D) of n fakes (seed) against the split; the fakes."""
         real = self.splits[split].images
         fakes = self.generate(n, seed)  # (n, 1, 8, 8)
         D = self.model["discriminator"]
@@ -131,7 +132,7 @@ class GANTask:
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         """Scores of as many fakes as valid digits, for the fixed z of seed 0; writes the grid."""
-        scores, fakes = self._scores("valid", len(self.splits["valid"].labels), seed=0)
+        scores, fakes = self.sample_scores("valid", len(self.splits["valid"].labels), seed=0)
         if self.recipe.samples_dir:
             folder = Path(self.recipe.samples_dir)
             k = len(list(folder.glob("samples-*.png"))) + 1 if folder.is_dir() else 1
@@ -145,7 +146,7 @@ class GANTask:
         with an image_classification ``classifier``, how it sees the fakes and the real digits."""
         if split not in digits.SPLITS:
             raise ConfigError(f"--split: expected one of {', '.join(digits.SPLITS)}, got {split!r}")
-        scores, fakes = self._scores(split, samples, seed)
+        scores, fakes = self.sample_scores(split, samples, seed)
         n_real = len(self.splits[split].labels)
         lines = [f"pixel Fréchet distance = {scores['pixel_fd']:.3f} (64 pixel values of "
                  f"{samples} samples G(z), z seed {seed}, against {n_real} {split} digits)",
