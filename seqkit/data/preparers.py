@@ -30,7 +30,8 @@ PREPARERS: dict[str, Callable[[Any, int], None]] = {"bible": _bible, "dates": _d
     name: lambda data, seed, name=name, task=task: getattr(  # imported when used
         importlib.import_module(f"seqkit.tasks.{task}.data"), name)(data, seed)
     for task, name in (("language_model", "names"), ("language_model", "austen"),
-                       ("classify", "pang_lee"), ("ctc", "ctc_digits"))}}
+                       ("classify", "pang_lee"), ("ctc", "ctc_digits"), ("word2vec", "english"),
+                       ("trigger_word", "trigger_words"))}}
 
 
 def prepare(name: str, data: Any, seed: int = 0) -> None:

@@ -17,6 +17,7 @@ taps h(j·down/up − k) form one of ``up`` filters: a polyphase bank run as one
 """
 
 import math
+import struct
 import warnings
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def read_wav_with_rate(path: str | Path) -> tuple[Tensor, int]:
         with warnings.catch_warnings():  # scipy warns of chunks it skips (LIST, fact, ...)
             warnings.simplefilter("ignore", wavfile.WavFileWarning)
             rate, data = wavfile.read(path)
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, struct.error) as error:  # struct: a cut-off header
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{path}: cannot read WAV audio: {reason}") from None
     if data.size == 0:

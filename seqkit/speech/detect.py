@@ -89,24 +89,30 @@ def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
 
 
 def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfig,
-                window_seconds: float = 10.0) -> tuple[Tensor, float]:
+                window_seconds: float = 10.0, batch_windows: int = 16) -> tuple[Tensor, float]:
     """ŷ for audio of any length (N,), and the seconds per output frame.
 
     The audio is cut into consecutive windows of ``window_seconds`` (the last one zero-padded),
-    each scored alone in eval mode, like the clips the model was trained on; the scores are
-    concatenated and cut to the audio's length.
+    each scored alone in eval mode, like the clips the model was trained on, ``batch_windows`` at
+    a time (an hour at once would hold gigabytes of spectra); the scores are concatenated and cut
+    to the audio's length.
     """
     window = int(window_seconds * SAMPLE_RATE)
     pieces = waveform.split(window)
-    padded = torch.stack([torch.nn.functional.pad(p, (0, window - p.numel())) for p in pieces])
     was_training = model.training
     model.eval()
+    scores = []
     with torch.no_grad():
-        y_hat = torch.sigmoid(model(normalise(log_mel_spectrogram(padded, features))))  # (W, T_y)
+        for i in range(0, len(pieces), batch_windows):
+            padded = torch.stack([torch.nn.functional.pad(p, (0, window - p.numel()))
+                                  for p in pieces[i:i + batch_windows]])  # (W, window)
+            x = normalise(log_mel_spectrogram(padded, features))  # (W, T, F)
+            scores.append(torch.sigmoid(model(x)).reshape(-1))  # (W·T_y,)
     model.train(was_training)
-    frame_seconds = window_seconds / y_hat.shape[1]
+    y_hat = torch.cat(scores)
+    frame_seconds = window_seconds * len(pieces) / y_hat.numel()
     total = round(waveform.numel() / SAMPLE_RATE / frame_seconds)
-    return y_hat.reshape(-1)[:total], frame_seconds
+    return y_hat[:total], frame_seconds
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,8 @@ def frame_labels(positives: list[tuple[int, int]], num_samples: int, num_outputs
 
 
 class TriggerClips(torch.utils.data.Dataset):
-    """``count`` synthetic clips, item i built from its own seed (``seed``, i): features
+    """``count`` synthetic clips, item i built from its own seed (``seed``, i) (``seed`` an int
+    or a str such as "0:valid": sets of clips with different seeds differ): features
     (T, F) normalised per utterance, and labels (T_y,).
 
     Backgrounds longer than ``clip_seconds`` are cropped at random; one clip is the same on every
@@ -176,7 +177,8 @@ class TriggerClips(torch.utils.data.Dataset):
     """
 
     def __init__(self, backgrounds: list[Tensor], positives: list[Tensor],
-                 negatives: list[Tensor], count: int, seed: int = 0, clip_seconds: float = 10.0,
+                 negatives: list[Tensor], count: int, seed: int | str = 0,
+                 clip_seconds: float = 10.0,
                  model: TriggerWordConfig | None = None,
                  features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)

@@ -34,6 +34,8 @@ TASKS: dict[str, TaskEntry] = {
                                 "seqkit.tasks.language_model.verbs"),
     "classify": TaskEntry("seqkit.tasks.classify.task:ClassifyTask", "seqkit.tasks.classify.verbs"),
     "ctc": TaskEntry("seqkit.tasks.ctc.task:CTCTask", "seqkit.tasks.ctc.verbs"),
+    "trigger_word": TaskEntry("seqkit.tasks.trigger_word.task:TriggerWordTask",
+                              "seqkit.tasks.trigger_word.verbs"),
 }
 
 

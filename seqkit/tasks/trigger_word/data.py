@@ -1,0 +1,162 @@
+"""Words and backgrounds for the trigger-word task: the ``trigger_words`` preparer.
+
+Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveforms` files):
+
+- ``words-train-{n}.pt``: n recordings, a third of them the trigger phrase (``data.trigger``), the
+  rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike), by espeak-ng's English
+  accents with the variants ``ctc.data.TRAIN_VARIANTS``;
+- ``words-test-{n}.pt``: the same by held-out voices: the variants ``HELD_OUT_VARIANTS`` and
+  flite's voices, half each;
+- ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
+  and (``data.music``), when Debian's ``asterisk-moh-opsound-wav`` is installed, its music on
+  hold (else a note says what to install).
+
+Each word is played at a random level (−26 … −3 dB peak), one in four through a telephone band,
+and drawn from its own seed (seed, split, i). ``prepared.json`` records the trigger phrase and the
+seed; a recipe with others is refused (choose another ``data.dir``).
+
+This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
+"""
+
+import functools
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqkit.config import require
+
+NEGATIVE_WORDS = ("active", "activity", "captivate", "cultivate", "motivate", "navigate",
+                  "vacate", "actually", "hello", "computer", "music", "weather", "today",
+                  "seven", "light", "kitchen", "stop", "play", "timer", "morning", "tomorrow",
+                  "window", "television", "please", "open", "radio", "alarm", "coffee",
+                  "evening", "calendar", "jacket", "garvis", "service", "harvest")
+MUSIC_FOLDER = Path("/usr/share/asterisk/moh")  # Debian's asterisk-moh-opsound-wav
+
+
+@dataclass
+class TriggerDataConfig:
+    """The recipe's ``data:`` section of the trigger-word task."""
+
+    dir: str = "data/trigger-word"  # where the word and background files are kept
+    prepare: str | None = "trigger_words"  # preparer that synthesises them when missing
+    trigger: str = "activate"  # the trigger phrase (lower-case words)
+    train_words: int = 600  # word recordings by training voices (a third of them the trigger)
+    test_words: int = 300  # word recordings by held-out voices
+    processes: int = 2  # synthesis processes of the preparer
+    music: bool = True  # add Debian's music on hold (asterisk-moh-opsound-wav) to the backgrounds
+    clip_seconds: float = 10.0  # clip length (the notes' 10 s), also the scoring window
+    clips: int = 256  # training clips per epoch (new clips every epoch)
+    valid_clips: int = 32  # validation clips (training voices, their own seeds)
+    batch_size: int = 8  # clips per batch
+    workers: int = 1  # DataLoader processes mixing clips and computing features
+
+    def __post_init__(self) -> None:
+        words = self.trigger.split()
+        require(bool(words) and all(w.isalpha() and w.isascii() for w in words), "data.trigger",
+                "lower-case words a–z", self.trigger)
+        require(self.trigger == " ".join(words).lower(), "data.trigger",
+                "lower-case words a–z, single spaces", self.trigger)
+        for key in ("train_words", "test_words", "processes", "clips", "valid_clips",
+                    "batch_size"):
+            require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
+        require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
+        require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
+                self.clip_seconds)
+
+    def words_path(self, split: str) -> Path:
+        count = self.train_words if split == "train" else self.test_words
+        return Path(self.dir) / f"words-{split}-{count}.pt"
+
+    @property
+    def backgrounds_path(self) -> Path:
+        return Path(self.dir) / "backgrounds.pt"
+
+
+def word(i: int, split: str, seed: int, trigger: str) -> tuple[Any, str]:
+    """Recording i of ``split``: the trigger when i is a multiple of 3, else another word."""
+    from seqkit.speech.corpus import condition
+    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
+    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, TRAIN_VARIANTS
+
+    rng = random.Random(f"{seed}:{split}:{i}")
+    text = trigger if i % 3 == 0 else rng.choice([w for w in NEGATIVE_WORDS if w != trigger])
+    if split == "test" and rng.random() < 0.5:
+        voice = Voice("flite", rng.choice(FLITE_VOICES))
+    else:
+        variants = TRAIN_VARIANTS if split == "train" else HELD_OUT_VARIANTS
+        voice = Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
+                      rng.randint(130, 220), rng.randint(30, 70))
+    spoken = condition(voice.say(text), rng, peak_db=(-26.0, -3.0), silence=0.0,
+                       snr_db=(50.0, 60.0))
+    return _trim(spoken), text
+
+
+def _trim(waveform: Any, floor: float = 0.02) -> Any:
+    """``waveform`` without the leading and trailing samples below ``floor`` × its peak, so a
+    word's end (where the labels start) is where its sound ends."""
+    import torch
+
+    loud = torch.nonzero(waveform.abs() >= floor * waveform.abs().max()).flatten()
+    return waveform[int(loud[0]):int(loud[-1]) + 1] if loud.numel() else waveform
+
+
+def backgrounds(music: bool = True) -> Any:
+    """The background recordings (module docstring) as Waveforms, named by their texts."""
+    import torch
+
+    from seqkit.speech.audio import read_wav
+    from seqkit.speech.corpus import pack
+    from seqkit.speech.synth import noise
+    from seqkit.status import status
+
+    waves, names = [], []
+    for colour in ("white", "pink", "brown"):
+        for amplitude in (0.003, 0.03):
+            waves.append(noise(60.0, colour, amplitude))
+            names.append(f"{colour} noise {amplitude}")
+    generator = torch.Generator().manual_seed(0)
+    waves.append(1e-4 * torch.randn(60 * 16_000, generator=generator))
+    names.append("near-silence")
+    tracks = sorted(MUSIC_FOLDER.glob("*.wav")) if music and MUSIC_FOLDER.is_dir() else []
+    if music and not tracks:
+        status("trigger_words: no music on hold found; apt-get install asterisk-moh-opsound-wav "
+               "for music backgrounds")
+    for path in tracks:
+        track = read_wav(path)
+        waves.append(0.3 * track / track.abs().max().clamp(min=1e-9))
+        names.append(f"music {path.name}")
+    return pack(waves, names)
+
+
+def trigger_words(data: TriggerDataConfig, seed: int) -> None:
+    """The preparer: synthesise every missing file of ``data.dir``."""
+    from seqkit.speech import corpus
+
+    _check_settings(data, seed)
+    for split in ("train", "test"):
+        if not data.words_path(split).is_file():
+            count = data.train_words if split == "train" else data.test_words
+            make = functools.partial(word, split=split, seed=seed, trigger=data.trigger)
+            corpus.save(data.words_path(split), corpus.synthesise(
+                make, count, data.processes, f"trigger_words {split}"))
+    if not data.backgrounds_path.is_file():
+        corpus.save(data.backgrounds_path, backgrounds(data.music))
+
+
+def _check_settings(data: TriggerDataConfig, seed: int) -> None:
+    """Record the settings of ``data.dir`` on first use; refuse a recipe that differs from them."""
+    from seqkit.data.errors import DataError
+    from seqkit.files import write_text_atomic
+
+    settings = {"seed": seed, "trigger": data.trigger}
+    record = Path(data.dir) / "prepared.json"
+    if record.is_file():
+        made = json.loads(record.read_text())
+        if made != settings:
+            raise DataError(f"{record}: this folder was prepared with {made}, not {settings}; "
+                            f"set data.dir to another folder (or delete this one)")
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(record, json.dumps(settings) + "\n")

@@ -1,0 +1,240 @@
+"""The trigger-word task: the notes' model on synthesised 10 s clips, detections over long audio.
+
+Recipe sections: ``data`` (:class:`~.data.TriggerDataConfig`: the trigger phrase, how many words
+and clips), ``features`` (log-mels with a 29-sample hop: 5518 frames per 10 s), ``model``
+(``seqkit.speech.TriggerWordConfig``: Conv1D → BN → ReLU → dropout → GRU → GRU → sigmoid) and
+``detect`` (:class:`DetectConfig`), plus ``task``, ``seed`` and ``train``.
+
+Training clips are new every epoch: clip j of epoch e is drawn from the seed (seed, "train", e),
+j, so a resumed run sees the clips the uninterrupted run saw. The loss is the mean binary
+cross-entropy over the T_y = 1376 output frames of each clip (labels 1 for the 50 frames after
+each trigger ends). Scores ŷ of long audio come window by window (``speech.score_audio``) and
+become detections by threshold and refractory period (``speech.StreamingDetector``).
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from seqkit.config import require
+from seqkit.data import BatchLoader, prepare
+from seqkit.errors import ConfigError
+from seqkit.speech import corpus
+from seqkit.speech.audio import SAMPLE_RATE, read_wav
+from seqkit.speech.detect import Detection, DetectionStats, detect, detection_stats, score_audio
+from seqkit.speech.features import FeatureConfig
+from seqkit.speech.trigger import (
+    TRIGGER_FEATURES,
+    TriggerClips,
+    TriggerWordConfig,
+    TriggerWordModel,
+    trigger_loss,
+)
+from seqkit.tasks.base import Recipe, Report
+from seqkit.tasks.trigger_word.data import TriggerDataConfig
+from seqkit.tasks.trigger_word.verbs import EVALUATE_OPTIONS, VERBS
+
+
+@dataclass
+class DetectConfig:
+    """The recipe's ``detect:`` section: turning scores into detections, and the test streams."""
+
+    threshold: float = 0.5  # a frame with ŷ ≥ threshold is part of a detection
+    refractory_seconds: float = 1.0  # a run starting this soon after a detection extends it
+    max_delay_seconds: float = 1.0  # a detection may start this long after its word ends
+    test_clips: int = 100  # held-out 10 s clips with trigger words: the false-reject rate
+    negative_hours: float = 1.0  # held-out audio without the trigger: false accepts per hour
+
+    def __post_init__(self) -> None:
+        require(0 < self.threshold <= 1, "detect.threshold", "in (0, 1]", self.threshold)
+        for key in ("refractory_seconds", "max_delay_seconds"):
+            require(getattr(self, key) >= 0, f"detect.{key}", "≥ 0", getattr(self, key))
+        require(self.test_clips >= 1, "detect.test_clips", "≥ 1", self.test_clips)
+        require(self.negative_hours > 0, "detect.negative_hours", "> 0", self.negative_hours)
+
+
+@dataclass
+class TriggerWordRecipe(Recipe):
+    task: str = "trigger_word"
+    data: TriggerDataConfig = field(default_factory=TriggerDataConfig)
+    features: FeatureConfig = field(default_factory=lambda: TRIGGER_FEATURES)
+    model: TriggerWordConfig = field(default_factory=TriggerWordConfig)
+    detect: DetectConfig = field(default_factory=DetectConfig)
+
+    def __post_init__(self) -> None:
+        require(self.model.n_mels == self.features.n_mels, "model.n_mels",
+                f"features.n_mels ({self.features.n_mels})", self.model.n_mels)
+
+
+class Stream(NamedTuple):
+    """Clips one after the other, as one long recording."""
+
+    waveform: Tensor  # (N,)
+    words: list[tuple[float, float]]  # (start, end) seconds of every trigger word in it
+
+
+def collate(items: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
+    """(x (B, T, F), y (B, T_y)): clips all have the same length, so nothing to pad."""
+    return torch.stack([x for x, _ in items]), torch.stack([y for _, y in items])
+
+
+class TriggerWordTask:
+    """Trains the trigger-word model on synthesised clips; detects the trigger in WAV files."""
+
+    name = "trigger_word"
+    Recipe = TriggerWordRecipe
+    metrics: ClassVar = {"loss": False, "frr": False, "fa_per_hour": False}
+    resumable: ClassVar = ("data.workers", "data.processes", "detect.")
+    evaluate_options = EVALUATE_OPTIONS
+
+    def __init__(self, recipe: TriggerWordRecipe) -> None:
+        self.recipe = recipe
+        self.model = TriggerWordModel(recipe.model)
+
+    @classmethod
+    def build(cls, recipe: TriggerWordRecipe) -> "TriggerWordTask":
+        if recipe.data.prepare:
+            prepare(recipe.data.prepare, recipe.data, recipe.seed)
+        task = cls(recipe)
+        task.clips("train")  # missing files are one line, before training starts
+        return task
+
+    @classmethod
+    def restore(cls, recipe: TriggerWordRecipe, state: dict[str, Any]) -> "TriggerWordTask":
+        if state["kind"] != cls.name or state["trigger"] != recipe.data.trigger:
+            raise ValueError(f"expected the state of a {cls.name} task for "
+                             f"{recipe.data.trigger!r}, got {state['kind']!r}")
+        return cls(recipe)
+
+    @classmethod
+    def verbs(cls) -> list:
+        return VERBS
+
+    def state(self) -> dict[str, Any]:
+        return {"kind": self.name, "trigger": self.recipe.data.trigger}
+
+    @property
+    def trigger(self) -> str:
+        return self.recipe.data.trigger
+
+    def clips(self, kind: str, epoch: int = 0) -> TriggerClips:
+        """The clips of ``kind``: train (of ``epoch``), valid (training voices), test (held-out
+        voices, with triggers) or negative (held-out voices, no trigger)."""
+        data, detect_ = self.recipe.data, self.recipe.detect
+        split = "train" if kind in ("train", "valid") else "test"
+        words = _load(str(data.words_path(split)))
+        positives = [words.waveform(i) for i in range(len(words)) if words.texts[i] == self.trigger]
+        negatives = [words.waveform(i) for i in range(len(words)) if words.texts[i] != self.trigger]
+        count = {"train": data.clips, "valid": data.valid_clips, "test": detect_.test_clips,
+                 "negative": math.ceil(detect_.negative_hours * 3600 / data.clip_seconds)}[kind]
+        seed = f"{self.recipe.seed}:{kind}" + (f":{epoch}" if kind == "train" else "")
+        backgrounds = _load(str(data.backgrounds_path))
+        return TriggerClips([backgrounds.waveform(i) for i in range(len(backgrounds))],
+                            [] if kind == "negative" else positives, negatives, count, seed,
+                            data.clip_seconds, self.recipe.model, self.recipe.features)
+
+    def batches(self, epoch: int) -> corpus.Batches:
+        """The epoch's ``data.clips`` new clips in batches of ``data.batch_size``."""
+        size = self.recipe.data.batch_size
+        clips = self.clips("train", epoch)
+        order = [list(range(i, min(i + size, len(clips)))) for i in range(0, len(clips), size)]
+        return corpus.Batches(BatchLoader(clips, order, collate, self.recipe.data.workers))
+
+    def loss(self, model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
+        """Mean binary cross-entropy over the batch's B · T_y frames, and B · T_y."""
+        x, y = batch
+        return trigger_loss(model, x, y), y.numel()
+
+    def stream(self, clips: TriggerClips) -> Stream:
+        """All of ``clips`` one after the other, with the trigger words' times."""
+        waves, words = [], []
+        for i in range(len(clips)):
+            clip = clips.clip(i)
+            offset = i * clips.num_samples
+            waves.append(clip.waveform)
+            words += [((offset + s) / SAMPLE_RATE, (offset + e) / SAMPLE_RATE)
+                      for s, e in clip.positives]
+        return Stream(torch.cat(waves), words)
+
+    def scores(self, waveform: Tensor) -> tuple[Tensor, float]:
+        """ŷ (T_y,) of a 16 kHz waveform (N,) of any length, and the seconds per frame."""
+        device = next(self.model.parameters()).device
+        y_hat, frame_seconds = score_audio(self.model, waveform.to(device), self.recipe.features,
+                                           self.recipe.data.clip_seconds)
+        return y_hat.cpu(), frame_seconds
+
+    def detect(self, waveform: Tensor, threshold: float | None = None) -> list[Detection]:
+        """The trigger detections in a 16 kHz waveform (N,)."""
+        config = self.recipe.detect
+        y_hat, frame_seconds = self.scores(waveform)
+        return detect(y_hat, frame_seconds, threshold or config.threshold,
+                      config.refractory_seconds)
+
+    def detect_file(self, path: str | Path, threshold: float | None = None) -> list[Detection]:
+        """Detections in a WAV file of any rate; unreadable or empty audio is a one-line
+        DataError naming the file."""
+        return self.detect(read_wav(path), threshold)
+
+    def stream_stats(self, stream: Stream, threshold: float | None = None) -> DetectionStats:
+        detections = self.detect(stream.waveform, threshold)
+        return detection_stats(detections, stream.words, stream.waveform.numel() / SAMPLE_RATE,
+                               self.recipe.detect.max_delay_seconds)
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        clips = self.clips("valid")
+        x, y = collate([clips[i] for i in range(len(clips))])
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            loss = float(trigger_loss(model, x.to(device), y.to(device)))
+        stats = self.stream_stats(self.stream(clips))
+        return {"loss": loss, "frr": stats.false_reject_rate,
+                "fa_per_hour": stats.false_accepts_per_hour}
+
+    def evaluate(self, split: str = "test", threshold: float | None = None,
+                 negative_hours: float | None = None) -> Report:
+        """False rejects on the held-out clips with triggers, false accepts per hour on held-out
+        audio without them, and the real-time factor of scoring it on one CPU thread."""
+        if split not in ("test", "valid"):
+            raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
+        config = self.recipe.detect
+        threshold = threshold or config.threshold
+        if negative_hours is not None:
+            self.recipe.detect.negative_hours = negative_hours
+        positive = self.stream_stats(self.stream(self.clips(split)), threshold)
+        negative_stream = self.stream(self.clips("negative"))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            start = time.perf_counter()
+            negative = self.stream_stats(negative_stream, threshold)
+            rtf = (time.perf_counter() - start) / negative.seconds
+        finally:
+            torch.set_num_threads(threads)
+        signature = (f"threshold:{threshold}|refractory:{config.refractory_seconds}s|"
+                     f"max_delay:{config.max_delay_seconds}s")
+        voices = "held-out voices (espeak-ng variants m6, m7, f4, f5 and flite)"
+        lines = [f"trigger {self.trigger!r}, {voices}:",
+                 f"  with triggers ({positive.seconds / 60:.1f} min): {positive.format(signature)}",
+                 f"  without ({negative.seconds / 3600:.2f} h of other words, noise, music): "
+                 f"{negative.format(signature)}",
+                 f"  real-time factor {rtf:.4f} (scoring time / audio time, 1 CPU thread)",
+                 f"how: ŷ per {self.recipe.data.clip_seconds:g} s window, detections = runs of "
+                 "ŷ ≥ threshold merged within the refractory period; a word is found by a "
+                 "detection starting between its start and its end + max_delay; FRR from the "
+                 "clips with triggers, FA/h from the audio without"]
+        metrics = {"frr": positive.false_reject_rate,
+                   "fa_per_hour": negative.false_accepts_per_hour, "rtf": rtf}
+        return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
+                      {"split": split, "threshold": threshold,
+                       "negative_hours": negative.seconds / 3600, "trigger": self.trigger})
+
+
+@cache
+def _load(path: str) -> corpus.Waveforms:
+    return corpus.load(path)

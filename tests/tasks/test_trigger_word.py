@@ -1,0 +1,172 @@
+"""The trigger_word task: synthesised words and backgrounds, clips and batches, training, resuming,
+evaluation (false rejects, false accepts per hour) and ``seqkit detect`` through the CLI."""
+
+import json
+import random
+import shutil
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from seqkit import api
+from seqkit.cli import main
+from seqkit.config import from_dict
+from seqkit.data import DataError
+from seqkit.errors import ConfigError
+from seqkit.speech.audio import SAMPLE_RATE, resample, write_wav
+from seqkit.speech.detect import detect, detection_stats
+from seqkit.speech.trigger import trigger_loss
+from seqkit.tasks import load_recipe
+from seqkit.tasks.trigger_word import data as trigger_data
+from seqkit.tasks.trigger_word.task import TriggerWordRecipe, TriggerWordTask
+
+pytestmark = pytest.mark.skipif(
+    any(shutil.which(p) is None for p in ("espeak-ng", "flite", "sox")),
+    reason="needs espeak-ng, flite and sox (Debian packages)")
+
+TINY = """\
+task: trigger_word
+seed: 2
+data: {{dir: {dir}, trigger: "hey jarvis", train_words: 9, test_words: 6, processes: 1,
+        music: false, clip_seconds: 2.0, clips: 4, valid_clips: 2, batch_size: 2, workers: 0}}
+model: {{channels: 6, hidden_size: 5}}
+detect: {{test_clips: 3, negative_hours: 0.002, threshold: 0.5}}
+train: {{epochs: 2, max_steps: 4, valid_every: 2, log_every: 1, threads: 1}}
+"""
+
+
+def seqkit(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Tiny data, a 4-step run, and the same run stopped after 1 step and resumed."""
+    folder = tmp_path_factory.mktemp("trigger")
+    (folder / "tiny.yaml").write_text(TINY.format(dir=folder / "data"))
+    for out, steps in (("whole", 4), ("split", 1)):
+        result = seqkit("train", str(folder / "tiny.yaml"), "--out", str(folder / out),
+                        "--set", f"train.max_steps={steps}")
+        assert result.exit_code == 0, result.output
+    resumed = seqkit("train", str(folder / "tiny.yaml"), "--out", str(folder / "split"),
+                     "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    return folder
+
+
+def test_words_are_seeded_trimmed_and_a_third_are_the_trigger(run) -> None:
+    recipe = load_recipe(run / "tiny.yaml")
+    words = trigger_data.word(3, "test", 2, "hey jarvis")
+    again = trigger_data.word(3, "test", 2, "hey jarvis")
+    assert words[1] == "hey jarvis" and torch.equal(words[0], again[0])
+    train = TriggerWordTask.build(recipe).clips("train")
+    assert len(train.positives) == 3 and len(train.negatives) == 6  # i = 0, 3, 6 of 9
+    peak = words[0].abs().max()
+    assert words[0][0].abs() >= 0.02 * peak and words[0][-1].abs() >= 0.02 * peak
+    assert 10 ** (-27 / 20) < peak < 10 ** (-2.5 / 20)  # −26 … −3 dB, plus hiss
+
+
+def test_clips_are_new_each_epoch_and_batches_have_the_notes_shapes(run) -> None:
+    task = TriggerWordTask.build(load_recipe(run / "tiny.yaml"))
+    batches = list(task.batches(0))
+    assert len(batches) == 2
+    x, y = batches[0]
+    T = task.recipe.features.num_frames(2 * SAMPLE_RATE)  # 1 + 32000 // 29 = 1104
+    assert x.shape == (2, T, 40) and y.shape == (2, (T - 15) // 4 + 1)
+    assert set(y.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(x, next(iter(task.batches(0)))[0])
+    assert not torch.equal(x, next(iter(task.batches(1)))[0])
+    task.model.eval()
+    loss, count = task.loss(task.model, (x, y))
+    p = torch.sigmoid(task.model(x)).double()
+    bce = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    assert count == y.numel() and loss.item() == pytest.approx(bce.item(), rel=1e-5)
+    assert trigger_loss(task.model, x, y).item() == pytest.approx(loss.item())
+
+
+def test_stream_places_the_words_of_each_clip(run) -> None:
+    task = TriggerWordTask.build(load_recipe(run / "tiny.yaml"))
+    clips = task.clips("test")
+    stream = task.stream(clips)
+    assert stream.waveform.numel() == 3 * 2 * SAMPLE_RATE
+    expected = [((2 * SAMPLE_RATE * i + s) / SAMPLE_RATE, (2 * SAMPLE_RATE * i + e) / SAMPLE_RATE)
+                for i in range(3) for s, e in clips.clip(i).positives]
+    assert stream.words == expected
+    negative = task.stream(task.clips("negative"))
+    assert negative.words == [] and negative.waveform.numel() >= 0.002 * 3600 * SAMPLE_RATE
+
+
+def test_resume_equals_an_uninterrupted_run(run) -> None:
+    whole = torch.load(run / "whole" / "last.pt", weights_only=True)
+    split = torch.load(run / "split" / "last.pt", weights_only=True)
+    assert whole["progress"]["position"]["step"] == split["progress"]["position"]["step"] == 4
+    for name, value in whole["model"].items():
+        assert torch.equal(value, split["model"][name]), name
+
+
+def test_evaluate_pools_detections_over_the_streams(run) -> None:
+    printed = seqkit("evaluate", str(run / "whole"), "--threshold", "0.4")
+    assert printed.exit_code == 0, printed.output
+    for needed in ("trigger 'hey jarvis', held-out voices", "FRR = ", "FA/h = ",
+                   "threshold:0.4|refractory:1.0s|max_delay:1.0s", "real-time factor",
+                   "how: ŷ per 2 s window"):
+        assert needed in printed.output
+    report = json.loads(seqkit("evaluate", str(run / "whole"), "--json").output)
+    task = api.load(run / "whole", task="trigger_word")
+    stream = task.stream(task.clips("test"))
+    y_hat, frame_seconds = task.scores(stream.waveform)
+    found = detect(y_hat, frame_seconds, 0.5, 1.0)
+    stats = detection_stats(found, stream.words, stream.waveform.numel() / SAMPLE_RATE, 1.0)
+    assert report["metrics"]["frr"] == pytest.approx(stats.false_reject_rate)
+    assert report["metrics"]["rtf"] > 0 and report["settings"]["negative_hours"] >= 0.002
+    bad = seqkit("evaluate", str(run / "whole"), "--split", "train")
+    assert bad.exit_code == 1 and "--split: expected one of test, valid" in bad.output
+
+
+def test_detect_reads_telephone_audio_of_any_length(run, tmp_path) -> None:
+    task = api.load(run / "whole", task="trigger_word")
+    rng = random.Random(0)
+    speech = task.stream(task.clips("test")).waveform[:int(4.5 * SAMPLE_RATE)]
+    quiet = 0.01 * speech / speech.abs().max() * (1 + 0.1 * rng.random())
+    write_wav(tmp_path / "phone.wav", resample(quiet, SAMPLE_RATE, 8_000), 8_000)
+    expected = task.detect(resample(resample(quiet, SAMPLE_RATE, 8_000), 8_000, SAMPLE_RATE),
+                           threshold=0.3)
+    printed = seqkit("detect", str(run / "whole"), str(tmp_path / "phone.wav"),
+                     "--threshold", "0.3")
+    assert printed.exit_code == 0, printed.output
+    lines = printed.output.splitlines()
+    assert len(lines) == len(expected)
+    for line, detection in zip(lines, expected, strict=True):
+        start, end, score = map(float, line.split())
+        assert start == pytest.approx(detection.start_seconds, abs=0.01)
+        assert 0 <= start < end <= 4.5 + 1e-6 and score >= 0.3
+    (tmp_path / "empty.wav").write_bytes(b"RIFF")
+    bad = seqkit("detect", str(run / "whole"), str(tmp_path / "empty.wav"))
+    assert bad.exit_code == 1 and "empty.wav: cannot read WAV audio" in bad.output
+
+
+def test_a_model_of_another_task_is_refused(run) -> None:
+    other = seqkit("transcribe", str(run / "whole"), "x.wav")
+    assert other.exit_code == 1
+    assert "a trigger_word model; `transcribe` needs a ctc model" in other.output
+    assert "trigger_word models answer: detect, evaluate" in other.output
+
+
+def test_recipe_and_data_errors_name_the_key(run) -> None:
+    with pytest.raises(ConfigError, match=r"data.trigger: expected lower-case words a–z"):
+        from_dict(TriggerWordRecipe, {"data": {"trigger": "Hey Jarvis!"}})
+    with pytest.raises(ConfigError, match=r"model.n_mels: expected features.n_mels \(40\)"):
+        from_dict(TriggerWordRecipe, {"model": {"n_mels": 20}})
+    with pytest.raises(ConfigError, match=r"detect.threshold: expected in \(0, 1\]"):
+        from_dict(TriggerWordRecipe, {"detect": {"threshold": 0}})
+    other = load_recipe(run / "tiny.yaml", ["data.trigger=activate"])
+    with pytest.raises(DataError, match=r"prepared.json: this folder was prepared with"):
+        TriggerWordTask.build(other)
+
+
+def test_shipped_recipe_loads() -> None:
+    recipe = load_recipe("recipes/trigger-word.yaml")
+    assert recipe.data.trigger == "activate" and recipe.features.hop_length == 29
+    assert (recipe.model.channels, recipe.model.kernel_size, recipe.model.stride,
+            recipe.model.hidden_size) == (196, 15, 4, 128)
