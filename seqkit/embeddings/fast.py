@@ -20,6 +20,7 @@ its CBOW.
 import math
 
 import torch
+import torch.nn.functional as F
 
 from seqkit.embeddings.corpus import Windows
 from seqkit.embeddings.word2vec import Word2Vec
@@ -53,9 +54,13 @@ def _windows_of(x: torch.Tensor, L: int, W: int) -> torch.Tensor:
 
 @torch.no_grad()
 def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: float,
-                    L: int = 16, max_updates: float = math.inf) -> None:
+                    L: int = 16, max_updates: float = math.inf) -> torch.Tensor:
     """:meth:`Word2Vec.sgd_step` on consecutive-text ``windows`` with the noise words ``noise``
-    (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉)."""
+    (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉).
+
+    Returns the mean of the negative-sampling loss L(c, t) over the batch's examples before the
+    step (a scalar tensor; its (c, t) pairs for skip-gram, its windows for CBOW).
+    """
     text, extended, band = _band(windows, L)
     W = (band.shape[1] - L) // 2
     nb, V, E = text.numel() // L, model.embedding.shape[0], model.embedding.shape[1]
@@ -70,13 +75,19 @@ def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: 
     if skipgram:
         H = model.embedding[text].view(nb, L, E)
         theta_x = _windows_of(model.theta[extended], L, W)  # (nb, L + 2W, E)
-        G = M * (1 - torch.sigmoid(torch.bmm(H, theta_x.transpose(1, 2)))) * lr  # (nb, L, L+2W)
+        S = torch.bmm(H, theta_x.transpose(1, 2))  # (nb, L, L + 2W) θ_tᵀ e_c
+        G = M * (1 - torch.sigmoid(S)) * lr  # (nb, L, L + 2W)
+        loss = -(M * F.logsigmoid(S)).sum()
     else:
         e_x = _windows_of(model.embedding[extended], L, W)  # (nb, L + 2W, E)
         H = torch.bmm(M / pairs.clamp(min=1)[..., None], e_x)  # (nb, L, E) window means
         theta_t = model.theta[text].view(nb, L, E)
-        g = examples * (1 - torch.sigmoid((H * theta_t).sum(2))) * lr  # (nb, L)
-    G_n = -torch.sigmoid(torch.bmm(H, theta_n.transpose(1, 2))) * examples[..., None] * lr
+        s_t = (H * theta_t).sum(2)  # (nb, L) θ_cᵀ h
+        g = examples * (1 - torch.sigmoid(s_t)) * lr  # (nb, L)
+        loss = -(examples * F.logsigmoid(s_t)).sum()
+    S_n = torch.bmm(H, theta_n.transpose(1, 2))  # (nb, L, k)
+    G_n = -torch.sigmoid(S_n) * examples[..., None] * lr
+    loss = loss - (examples[..., None] * F.logsigmoid(-S_n)).sum()
     # G_n (nb, L, k): each of a center's pairs meets the block's k noise words
     dH = torch.bmm(G_n, theta_n)  # (nb, L, E)
 
@@ -105,6 +116,7 @@ def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: 
         dH += g[..., None] * theta_t
         d_e_x = torch.bmm(M.transpose(1, 2), dH) / n_e[ids_x][..., None]  # (nb, L + 2W, E)
         _scatter(model.embedding, ids_x, d_e_x)
+    return loss / examples.sum().clamp(min=1)
 
 
 def _scatter(weight: torch.Tensor, ids: torch.Tensor, update: torch.Tensor) -> None:

@@ -43,34 +43,49 @@ class GloVeConfig:
             require(getattr(self, key) > 0, f"model.{key}", "> 0", getattr(self, key))
 
 
-def cooccurrence(sentences: Iterable[Sequence[int]], vocab_size: int, window: int) -> torch.Tensor:
+def cooccurrence(sentences: Iterable[Sequence[int]], vocab_size: int, window: int,
+                 chunk_words: int = 1_000_000) -> torch.Tensor:
     """X (V, V), a coalesced sparse float64 tensor: X_ij = Σ 1/d over the occurrences of j at
     distance d ≤ ``window`` from i in the same sentence (both directions, so X is symmetric).
 
     Example, window 2, sentence [0, 1, 2]: X_01 = X_10 = 1, X_12 = X_21 = 1, X_02 = X_20 = 1/2.
+
+    Sentences are read ``chunk_words`` ids at a time into one flat text, where the pairs at
+    distance d are the positions (p, p + d) of the same sentence; an entry (i, j) is the key
+    i·V + j, and equal keys are summed after each chunk (bounded memory, no loop per sentence).
     """
-    shape = (vocab_size, vocab_size)
-    X = torch.sparse_coo_tensor(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), shape,
-                                dtype=torch.float64, check_invariants=True)
-    entries: list[tuple[torch.Tensor, torch.Tensor]] = []  # (2, n) indices and (n,) values
-    for number, ids in enumerate(sentences, 1):
-        ids = torch.as_tensor(ids, dtype=torch.long)  # (T,)
-        for d in range(1, min(window, ids.numel() - 1) + 1):
-            i, j = ids[:-d], ids[d:]  # (T − d,) the pairs at distance d
-            entries.append((torch.stack([torch.cat([i, j]), torch.cat([j, i])]),
-                            torch.full((2 * i.numel(),), 1.0 / d, dtype=torch.float64)))
-        if number % 10_000 == 0:  # sum duplicates now and then: bounded memory
-            X, entries = _add(X, entries), []
-    return _add(X, entries)
+    V = vocab_size
+    keys = torch.zeros(0, dtype=torch.long)  # (n,) i·V + j of the non-zero X_ij so far
+    values = torch.zeros(0, dtype=torch.float64)  # (n,) their X_ij
+    ids: list[int] = []
+    sentence: list[int] = []
+    for number, line in enumerate(sentences):
+        ids += line
+        sentence += [number] * len(line)
+        if len(ids) >= chunk_words:
+            keys, values = _add(keys, values, ids, sentence, V, window)
+            ids, sentence = [], []
+    keys, values = _add(keys, values, ids, sentence, V, window)
+    indices = torch.stack([keys // V, keys % V])  # (2, n), sorted row-major: coalesced
+    return torch.sparse_coo_tensor(indices, values, (V, V), is_coalesced=True,
+                                   check_invariants=False)
 
 
-def _add(X: torch.Tensor, entries: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-    """X plus the sparse entries, coalesced (equal indices summed)."""
-    if not entries:
-        return X.coalesce()
-    indices = torch.cat([X.indices(), *(e[0] for e in entries)], 1)
-    values = torch.cat([X.values(), *(e[1] for e in entries)])
-    return torch.sparse_coo_tensor(indices, values, X.shape, check_invariants=True).coalesce()
+def _add(keys: torch.Tensor, values: torch.Tensor, ids: list[int], sentence: list[int], V: int,
+         window: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The keys and values plus the pairs of the flat text ``ids`` (N,), equal keys summed."""
+    text = torch.tensor(ids, dtype=torch.long)  # (N,)
+    number = torch.tensor(sentence, dtype=torch.long)  # (N,) each position's sentence
+    new_keys, new_values = [keys], [values]
+    for d in range(1, window + 1):
+        same = number[:-d] == number[d:]  # (N − d,) positions p whose p + d is in its sentence
+        i, j = text[:-d][same], text[d:][same]
+        new_keys += [i * V + j, j * V + i]
+        new_values.append(torch.full((2 * i.numel(),), 1.0 / d, dtype=torch.float64))
+    unique, inverse = torch.cat(new_keys).unique(return_inverse=True)  # sorted
+    summed = torch.zeros(unique.numel(), dtype=torch.float64).index_add_(
+        0, inverse, torch.cat(new_values))
+    return unique, summed
 
 
 def weighting(x: torch.Tensor, x_max: float = 100.0, alpha: float = 0.75) -> torch.Tensor:

@@ -35,8 +35,12 @@ def test_banded_step_equals_sgd_step_with_block_noise(arch, N, L, max_updates):
         return m
 
     fast, reference = model(), model()
-    banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=max_updates)
-    reference.sgd_step(windows, noise.repeat_interleave(L, 0)[:N], lr=0.2, max_updates=max_updates)
+    block_noise = noise.repeat_interleave(L, 0)[:N]  # (N, K) each window's block's noise words
+    with torch.no_grad():
+        expected_loss = reference.negative_sampling_loss(windows, block_noise)
+    loss = banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=max_updates)
+    torch.testing.assert_close(loss, expected_loss)  # the loss before the step
+    reference.sgd_step(windows, block_noise, lr=0.2, max_updates=max_updates)
     torch.testing.assert_close(fast.embedding, reference.embedding)
     torch.testing.assert_close(fast.theta, reference.theta)
     assert not torch.equal(fast.embedding, model().embedding)

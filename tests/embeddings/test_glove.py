@@ -75,3 +75,13 @@ def test_adagrad_fits_log_counts():
 def test_config_errors(key, value, message):
     with pytest.raises(ConfigError, match=message):
         GloVeConfig(**{key: value})
+
+
+def test_cooccurrence_by_chunks_equals_one_pass():
+    g = torch.Generator().manual_seed(3)
+    sentences = [torch.randint(0, 9, (int(n),), generator=g).tolist()
+                 for n in torch.randint(1, 8, (30,), generator=g)]
+    whole = cooccurrence(sentences, 9, window=3).to_dense()
+    chunked = cooccurrence(sentences, 9, window=3, chunk_words=5)
+    assert chunked.is_coalesced()
+    torch.testing.assert_close(chunked.to_dense(), whole)
