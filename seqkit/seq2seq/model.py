@@ -27,7 +27,9 @@ Options (``model:`` keys), each off by default so that the notes' model above is
 * ``decoder_layers`` L — stacked cells; layer l > 1 reads layer l−1's new state (dropout between);
   every layer starts from s<0>; attention and readout read the top layer's s<t>.
 * ``tie_embeddings`` — W_o is the target embedding matrix E (Press & Wolf 2017); needs the
-  attentional readout with D = E.
+  attentional readout with D = E. Note: as in Vaswani et al. 2017 (§3.4) the shared matrix
+  starts N(0, 1/E), so that the first logits W_o h̃<t> are O(1) and not O(√E), and the decoder
+  reads √E · E y<t−1>, an input of the untied scale N(0, 1).
 
 The model is a protocol for the decoding functions of :mod:`seqkit.seq2seq.search`, which hold no
 model code: :meth:`Seq2Seq.encode` once per batch, :meth:`Seq2Seq.decode_step` once per output
@@ -163,6 +165,8 @@ class Seq2Seq(nn.Module):
             self.attentional = Dense(2 * M, D)
             self.readout = Dense(D, tgt_vocab_size)
             if config.tie_embeddings:
+                with torch.no_grad():
+                    self.tgt_embedding.weight.mul_(E ** -0.5)  # N(0, 1/E), <pad>'s row still 0
                 self.readout.weight = self.tgt_embedding.weight  # (V, E), E = D
         else:
             self.readout = Dense(2 * M + E, tgt_vocab_size)
@@ -188,7 +192,7 @@ class Seq2Seq(nn.Module):
             raise ValueError(
                 f"Seq2Seq.decode_step: expected y_prev of rank 1 (B,), got rank {y_prev.dim()}"
             )
-        e = self.dropout(self.tgt_embedding(y_prev))  # (B, E)
+        e = self.dropout(self._embed_target(y_prev))  # (B, E)
         features, state, alpha = self._step(e, state, encoded)
         return Step(F.log_softmax(self.readout(self.dropout(features)), dim=1), state, alpha)
 
@@ -201,12 +205,17 @@ class Seq2Seq(nn.Module):
                 f"Seq2Seq.forward: expected tgt_in of shape ({src.shape[0]}, T ≥ 1), "
                 f"got {tuple(tgt_in.shape)}"
             )
-        e = self.dropout(self.tgt_embedding(tgt_in))  # (B, T, E)
+        e = self.dropout(self._embed_target(tgt_in))  # (B, T, E)
         state, features = encoded.state, []
         for t in range(tgt_in.shape[1]):
             f, state, _ = self._step(e[:, t], state, encoded)
             features.append(f)
         return self.readout(self.dropout(torch.stack(features, dim=1)))  # one product for all t
+
+    def _embed_target(self, y: Tensor) -> Tensor:
+        """E y for target ids y (N*) → (N*, E); √E · E y when tied (see the module's Note)."""
+        e = self.tgt_embedding(y)
+        return e * self.config.embedding_dim ** 0.5 if self.config.tie_embeddings else e
 
     def _step(self, e: Tensor, state: State, encoded: Encoded) -> tuple[Tensor, State, Tensor]:
         """E y<t−1> (B, E), the state at t−1 → the readout's input ([s<t>; c<t>; E y<t−1>]

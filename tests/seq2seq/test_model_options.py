@@ -117,7 +117,7 @@ def test_beam_of_one_is_greedy_with_every_option(toy_model) -> None:
 
 
 def test_learns_to_reverse_with_every_option() -> None:
-    """100 Adam steps with the attentional readout, input feeding, tied embeddings and two
+    """150 Adam steps with the attentional readout, input feeding, tied embeddings and two
     decoder layers reverse 2–4 tokens."""
     torch.manual_seed(0)
     config = Seq2SeqConfig(embedding_dim=16, hidden_size=32, readout="attentional",
@@ -126,7 +126,7 @@ def test_learns_to_reverse_with_every_option() -> None:
     model = Seq2Seq(config, 8, 8)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     generator = torch.Generator().manual_seed(0)
-    for _ in range(100):
+    for _ in range(150):
         src, src_lengths, tgt = reversal(32, generator)
         logits = model(src, src_lengths, tgt[:, :-1])
         loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=0)
@@ -153,3 +153,22 @@ def test_learns_to_reverse_with_every_option() -> None:
 def test_option_errors(options: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Seq2SeqConfig(**options)
+
+
+def test_tied_embeddings_start_at_the_scale_of_a_uniform_guess() -> None:
+    """Shared matrix N(0, 1/E): the first logits are O(1), so the untrained loss is near ln V
+    (with N(0, 1) rows it would be far above); the decoder reads √E · E y, of std ≈ 1."""
+    torch.manual_seed(0)
+    V, E = 2000, 64
+    config = Seq2SeqConfig(embedding_dim=E, hidden_size=16, readout="attentional",
+                           readout_dim=E, tie_embeddings=True)
+    model = Seq2Seq(config, 50, V)
+    assert model.tgt_embedding.weight[4:].std().item() == pytest.approx(E ** -0.5, rel=0.05)
+    src, src_lengths, _ = batch()
+    tgt = torch.randint(4, V, (3, 9))
+    with torch.no_grad():
+        logits = model(src, src_lengths, tgt[:, :-1])
+        loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten()).item()
+        read = model._embed_target(tgt)
+    assert abs(loss - torch.tensor(float(V)).log().item()) < 0.5
+    assert read.std().item() == pytest.approx(1.0, rel=0.1)
