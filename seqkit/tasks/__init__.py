@@ -36,6 +36,8 @@ TASKS: dict[str, TaskEntry] = {
     "ctc": TaskEntry("seqkit.tasks.ctc.task:CTCTask", "seqkit.tasks.ctc.verbs"),
     "trigger_word": TaskEntry("seqkit.tasks.trigger_word.task:TriggerWordTask",
                               "seqkit.tasks.trigger_word.verbs"),
+    "word2vec": TaskEntry("seqkit.tasks.word2vec.task:Word2VecTask", "seqkit.tasks.word2vec.verbs"),
+    "glove": TaskEntry("seqkit.tasks.word2vec.glove:GloVeTask", "seqkit.tasks.word2vec.verbs"),
 }
 
 
