@@ -13,7 +13,7 @@ from seqkit import api
 from seqkit.classify import read_fasttext
 from seqkit.cli import main
 from seqkit.config import from_dict
-from seqkit.data import DataError
+from seqkit.data import DataError, prepare
 from seqkit.errors import ConfigError
 from seqkit.tasks.classify.task import ClassifyRecipe, ClassifyTask, split_examples
 
@@ -160,3 +160,13 @@ def test_recipe_and_data_errors_name_the_key_or_file(data_dir, tmp_path) -> None
     (data_dir / "all.txt").write_text("no label here\n")
     with pytest.raises(DataError, match=r"all\.txt:1: expected one leading __label__LABEL"):
         ClassifyTask.build(recipe(data_dir, folds=3))
+
+
+def test_pang_lee_preparer_writes_gensims_200_sentences_once(tmp_path) -> None:
+    data = recipe(tmp_path / "pl", folds=10).data
+    prepare("pang_lee", data, 0)
+    examples = read_fasttext(tmp_path / "pl" / "all.txt")
+    assert len(examples) == 200 and {e.label for e in examples} == {"neg", "pos"}
+    (tmp_path / "pl" / "all.txt").write_text("__label__pos kept\n")
+    prepare("pang_lee", data, 0)
+    assert read_fasttext(tmp_path / "pl" / "all.txt") == [("pos", "kept")]

@@ -13,7 +13,7 @@ from torch.nn import functional as F
 from seqkit import api
 from seqkit.cli import main
 from seqkit.config import from_dict
-from seqkit.data import DataError, Vocabulary
+from seqkit.data import DataError, Vocabulary, prepare
 from seqkit.errors import ConfigError
 from seqkit.lm import KneserNey
 from seqkit.tasks.language_model.task import LanguageModelRecipe, LanguageModelTask
@@ -185,3 +185,15 @@ def test_recipe_and_data_errors_name_the_key_or_file(data_dir, tmp_path) -> None
         LanguageModelTask.build(recipe(tmp_path / "missing"))
     with pytest.raises(DataError, match="unknown data preparer 'name'; did you mean 'names'"):
         LanguageModelTask.build(recipe(data_dir, data={"prepare": "name"}))
+
+
+def test_names_preparer_writes_the_splits_once(tmp_path) -> None:
+    data = recipe(tmp_path / "names", data={"prepare": "names"}).data
+    prepare("names", data, 0)
+    splits = {s: (tmp_path / "names" / f"{s}.txt").read_text().splitlines()
+              for s in ("train", "valid", "test")}
+    assert not set(splits["train"]) & set(splits["test"])  # distinct names, shuffled apart
+    assert len(splits["train"]) == round(0.8 * sum(map(len, splits.values())))
+    (tmp_path / "names" / "train.txt").write_text("kept\n")
+    prepare("names", data, 0)  # complete: left alone
+    assert (tmp_path / "names" / "train.txt").read_text() == "kept\n"
