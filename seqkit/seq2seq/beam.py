@@ -15,7 +15,9 @@ ones can still beat the n_best-th best (see :func:`_stopped`). At scale, two thi
 per step proportional to the live hypotheses:
 
 * a sentence whose search has stopped leaves the batch: its rows of the decoder's state and of the
-  encoder's output are dropped, so later steps run on the sentences still searched only;
+  encoder's output are dropped, so later steps run on the sentences still searched only. The
+  copy costs about one step, so the batch is compacted once a quarter (``DROP_SHARE``) of its
+  sentences have stopped; until then they ride along with dead (−inf) slots, adding nothing;
 * the history is kept per step, not per hypothesis: step t stores each live slot's token ŷ<t>, its
   attention α<t,·> and the row it extends at step t − 1 (its parent). A finished hypothesis is
   read back along its parents; nothing is copied per step, so the history costs O(T) per step
@@ -40,6 +42,8 @@ from seqkit.seq2seq.search import (
     max_length,
     normalise,
 )
+
+DROP_SHARE = 0.25  # share of stopped sentences that makes the search compact its batch
 
 
 class Beams(NamedTuple):
@@ -102,7 +106,8 @@ def beam_search(
                                     device=device)
         if bool(stopped.all()):
             break
-        if bool(stopped.any()):
+        beams = beams._replace(log_prob=beams.log_prob.masked_fill(stopped[:, None], -math.inf))
+        if int(stopped.sum()) >= DROP_SHARE * len(stopped):
             beams, encoded, y_prev = drop(beams, encoded, y_prev, ~stopped)
     return [sorted(f, key=lambda h: -h.score)[: config.n_best] for f in finished]
 
