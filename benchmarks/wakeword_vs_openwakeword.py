@@ -103,14 +103,12 @@ def main() -> None:
     if task.trigger != "hey jarvis":
         sys.exit(f"{args.model}: trained for {task.trigger!r}; openWakeWord's model is 'hey "
                  f"jarvis' (train with --set data.trigger='hey jarvis')")
-    if args.negative_hours:
-        task.recipe.detect.negative_hours = args.negative_hours
     folder = OUT.parent / "wakeword-streams"
     folder.mkdir(parents=True, exist_ok=True)
     positive = score_both(task, task.stream(task.clips("test")), "positive", args.threshold,
                           folder)
-    negative = score_both(task, task.stream(task.clips("negative")), "negative", args.threshold,
-                          folder)
+    negatives = task.clips("negative", negative_hours=args.negative_hours)
+    negative = score_both(task, task.stream(negatives), "negative", args.threshold, folder)
     rows = {}
     print(f"{'detector':<14} {'FRR':>8} {'FA/h':>8} {'RTF':>8}   (threshold {args.threshold})")
     for name in ("seqkit", "openWakeWord"):

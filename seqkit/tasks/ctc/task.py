@@ -145,18 +145,19 @@ class CTCTask:
         with torch.no_grad():
             return self.model(x.to(device), lengths.to(device))
 
+    def decode(self, log_probs: Tensor, lengths: Tensor, beam: int = 1) -> list[str]:
+        """Transcripts of log y (B, T', V): greedy for ``beam`` = 1, else prefix beam search
+        with K = ``beam``."""
+        log_probs, lengths = log_probs.cpu(), lengths.cpu()
+        labels = (greedy_decode(log_probs, lengths, BLANK) if beam == 1
+                  else beam_decode(log_probs, lengths, beam, BLANK))
+        return [decode(ids) for ids in labels]
+
     def transcribe_features(self, features: list[Tensor], beam: int = 1,
                             batch_size: int = 32) -> list[str]:
-        """The transcript of each utterance's normalised log-mels (T_b, F): greedy for
-        ``beam`` = 1, else prefix beam search with K = ``beam``."""
-        texts = []
-        for i in range(0, len(features), batch_size):
-            log_probs, lengths = self.log_probs(features[i:i + batch_size])
-            log_probs, lengths = log_probs.cpu(), lengths.cpu()
-            labels = (greedy_decode(log_probs, lengths, BLANK) if beam == 1
-                      else beam_decode(log_probs, lengths, beam, BLANK))
-            texts += [decode(ids) for ids in labels]
-        return texts
+        """The transcript of each utterance's normalised log-mels (T_b, F)."""
+        return [text for i in range(0, len(features), batch_size)
+                for text in self.decode(*self.log_probs(features[i:i + batch_size]), beam)]
 
     def transcribe(self, waveforms: list[Tensor], beam: int = 1) -> list[str]:
         """The transcript of each 16 kHz waveform (N_b,)."""
@@ -176,22 +177,27 @@ class CTCTask:
             waveforms.append(waveform)
         return self.transcribe(waveforms, beam)
 
-    def score(self, split: str, beam: int = 1) -> tuple[ErrorRateScore, ErrorRateScore, Tensor]:
-        """CER and WER of a split's transcripts, and the mean CTC loss per character."""
+    def score(self, split: str, beam: int = 1,
+              batch_size: int = 32) -> tuple[ErrorRateScore, ErrorRateScore, float]:
+        """CER and WER of a split's transcripts, and the CTC loss per character."""
         data = Utterances(self.split(split), self.recipe.features)
-        examples = [data[i] for i in range(len(data))]
-        hypotheses = self.transcribe_features([x for x, _ in examples], beam)
+        hypotheses: list[str] = []
+        total, chars = 0.0, 0
+        for i in range(0, len(data), batch_size):
+            examples = [data[j] for j in range(i, min(i + batch_size, len(data)))]
+            y, y_lengths = pad([y for _, y in examples])
+            log_probs, lengths = self.log_probs([x for x, _ in examples])
+            hypotheses += self.decode(log_probs, lengths, beam)
+            total += float(ctc_loss(log_probs.cpu(), y, lengths.cpu(), y_lengths, BLANK,
+                                    reduction="sum"))
+            chars += int(y_lengths.sum())
         references = data.waveforms.texts
-        batch = collate(examples)
-        log_probs, lengths = self.log_probs([x for x, _ in examples])
-        loss = ctc_loss(log_probs.cpu(), batch.y, lengths.cpu(), batch.y_lengths, BLANK,
-                        reduction="sum") / batch.y_lengths.sum()
         return (ErrorRate("char").corpus_score(hypotheses, references),
-                ErrorRate("word").corpus_score(hypotheses, references), loss)
+                ErrorRate("word").corpus_score(hypotheses, references), total / max(chars, 1))
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         cer, wer, loss = self.score("valid")
-        return {"cer": cer.score, "wer": wer.score, "loss": float(loss)}
+        return {"cer": cer.score, "wer": wer.score, "loss": loss}
 
     def evaluate(self, split: str = "test", beam: int = 1) -> Report:
         """CER and WER on ``split``; ``test`` is both held-out splits, test-espeak and

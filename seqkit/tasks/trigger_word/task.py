@@ -123,16 +123,18 @@ class TriggerWordTask:
     def trigger(self) -> str:
         return self.recipe.data.trigger
 
-    def clips(self, kind: str, epoch: int = 0) -> TriggerClips:
+    def clips(self, kind: str, epoch: int = 0, negative_hours: float | None = None) -> TriggerClips:
         """The clips of ``kind``: train (of ``epoch``), valid (training voices), test (held-out
-        voices, with triggers) or negative (held-out voices, no trigger)."""
+        voices, with triggers) or negative (held-out voices, no trigger; ``negative_hours`` of
+        them, default the recipe's)."""
         data, detect_ = self.recipe.data, self.recipe.detect
         split = "train" if kind in ("train", "valid") else "test"
         words = _load(str(data.words_path(split)))
         positives = [words.waveform(i) for i in range(len(words)) if words.texts[i] == self.trigger]
         negatives = [words.waveform(i) for i in range(len(words)) if words.texts[i] != self.trigger]
         count = {"train": data.clips, "valid": data.valid_clips, "test": detect_.test_clips,
-                 "negative": math.ceil(detect_.negative_hours * 3600 / data.clip_seconds)}[kind]
+                 "negative": math.ceil((negative_hours or detect_.negative_hours) * 3600
+                                       / data.clip_seconds)}[kind]
         seed = f"{self.recipe.seed}:{kind}" + (f":{epoch}" if kind == "train" else "")
         backgrounds = _load(str(data.backgrounds_path))
         return TriggerClips([backgrounds.waveform(i) for i in range(len(backgrounds))],
@@ -204,10 +206,8 @@ class TriggerWordTask:
             raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
         config = self.recipe.detect
         threshold = threshold or config.threshold
-        if negative_hours is not None:
-            self.recipe.detect.negative_hours = negative_hours
         positive = self.stream_stats(self.stream(self.clips(split)), threshold)
-        negative_stream = self.stream(self.clips("negative"))
+        negative_stream = self.stream(self.clips("negative", negative_hours=negative_hours))
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
