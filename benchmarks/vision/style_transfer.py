@@ -5,7 +5,8 @@ downloaded weights): gradient descent on the generated image G itself,
 
 J_content on the activations a^[l] of the second convolution (after its ReLU), J_style the
 Gram-matrix cost summed over both convolutions with λ^[l] = ½. C is a test digit fitted to
-32×32, S a texture drawn here (--style: stripes or checks); G starts from C. Writes
+32×32, S a texture drawn here (--style: stripes or checks); G starts from C mixed with
+uniform noise, G₀ = (1 − n) C + n U(0, 1) (--noise n; the course exercise uses 0.6). Writes
 C | S | G as one PNG and prints both costs before and after.
 Usage: python benchmarks/vision/style_transfer.py runs/lenet-digits [--steps 300]
 """
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=1.0)
     parser.add_argument("--beta", type=float, default=1e4)
     parser.add_argument("--lr", type=float, default=0.02)
+    parser.add_argument("--noise", type=float, default=0.0, help="n of G₀ = (1 − n) C + n U")
     parser.add_argument("--out", default="benchmarks/results/vision_style_transfer.png")
     args = parser.parse_args()
     started = time.time()
@@ -70,7 +72,7 @@ def main() -> None:
     net = task.model.eval().requires_grad_(False)
     C = task.fit(task.splits["test"].images[args.digit:args.digit + 1])  # (1, 1, 32, 32)
     S = texture(args.style, C.shape[-1])
-    G = C.clone().requires_grad_(True)
+    G = ((1 - args.noise) * C + args.noise * torch.rand_like(C)).requires_grad_(True)
     optimizer = torch.optim.Adam([G], lr=args.lr)
     before = [v.item() for v in costs(net, C, S, G)]
     for _ in range(args.steps):
@@ -86,7 +88,7 @@ def main() -> None:
     rows = [["J_content(C, G)", before[0], after[0]], ["J_style(S, G)", before[1], after[1]],
             ["LeNet's digit for G (C's label "
              f"{int(task.splits['test'].labels[args.digit])})", "", label]]
-    report("vision_style_transfer", ["cost", "G = C (start)", f"after {args.steps} steps"],
+    report("vision_style_transfer", ["cost", "G₀ (start)", f"after {args.steps} steps"],
            rows, vars(args), started)
 
 
