@@ -44,7 +44,9 @@ class TrainTask(Protocol):
     the modules that get an optimizer each (default: ``{"model": model}``); ``update(parts, batch,
     optimize) -> (loss, count)`` makes the update itself, calling ``optimize(name, loss)`` once per
     part to step (a GAN: the discriminator, then the generator). Without ``update``, an update is
-    ``loss`` on ``train.accumulate`` batches and one optimizer step.
+    ``loss`` on ``train.accumulate`` batches and one optimizer step. A task with an attribute
+    ``run_dir`` is told the run directory there before training (to write files beside its
+    checkpoints, such as a GAN's sample grids).
     """
 
     model: nn.Module
@@ -129,6 +131,8 @@ class Trainer:
             if self._finished() and self.position.validated_step == self.position.step:
                 return self._result(finished_before=True)
             self.progress.note(f"resumed from {self.out_dir / LAST} at step {self.position.step}")
+        if hasattr(self.task, "run_dir"):
+            self.task.run_dir = self.out_dir
         if distributed.is_main():
             self.run.open()
         try:

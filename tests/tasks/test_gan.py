@@ -56,11 +56,10 @@ def run(tmp_path_factory):
     (folder / "lenet.yaml").write_text(LENET)
     for out, steps in (("whole", 6), ("split", 3)):
         result = seqkit("train", str(folder / "tiny.yaml"), "--out", str(folder / out),
-                        "--set", f"train.max_steps={steps}",
-                        "--set", f"samples_dir={folder / out / 'samples'}")
+                        "--set", f"train.max_steps={steps}")
         assert result.exit_code == 0, result.output
     resumed = seqkit("train", str(folder / "tiny.yaml"), "--out", str(folder / "split"),
-                     "--resume", "--set", f"samples_dir={folder / 'split' / 'samples'}")
+                     "--resume")
     assert resumed.exit_code == 0, resumed.output
     lenet = seqkit("train", str(folder / "lenet.yaml"), "--out", str(folder / "lenet"))
     assert lenet.exit_code == 0, lenet.output

@@ -2,10 +2,11 @@
 
 Recipe sections: ``data`` (``DigitsConfig``: split shares, batch size, augmentation), ``model``
 (:class:`~.model.GANConfig`, with the generator cost: ``saturating`` or ``non_saturating``) and
-``samples_dir``, plus ``task``, ``seed`` and ``train``. The trainer gives the task two
+``samples``, plus ``task``, ``seed`` and ``train``. The trainer gives the task two
 optimizers, ``generator`` and ``discriminator``; :meth:`GANTask.update` steps D, then G.
-Validation draws G(z) for a fixed z, writes them as a PNG grid, and reports the pixels'
-Fréchet distance to the valid digits (``pixel_fd``, lower is better: it picks best.pt).
+Validation draws G(z) for a fixed z, writes them as a PNG grid into the run directory's
+``samples/`` (``samples-<k>.png`` and ``latest.png``), and reports the pixels' Fréchet distance
+to the valid digits (``pixel_fd``, lower is better: it picks best.pt).
 """
 
 from dataclasses import dataclass, field
@@ -37,7 +38,6 @@ class GANRecipe(Recipe):
     data: digits.DigitsConfig = field(default_factory=digits.DigitsConfig)
     model: GANConfig = field(default_factory=GANConfig)
     samples: int = 64  # images in the grid written at each validation
-    samples_dir: str | None = None  # folder of the grids (samples-<k>.png, latest.png); null: none
 
     def __post_init__(self) -> None:
         require(self.samples >= 1, "samples", "≥ 1", self.samples)
@@ -49,7 +49,8 @@ class GANTask:
     name = "gan"
     Recipe = GANRecipe
     metrics: ClassVar = {"pixel_fd": False, "d_real": True, "d_fake": False, "d_cost": False}
-    resumable: ClassVar = ("samples", "samples_dir")
+    resumable: ClassVar = ("samples",)
+    run_dir: Path | None = None  # set by the trainer: the grids go to run_dir/samples
     evaluate_options = EVALUATE_OPTIONS
 
     def __init__(self, recipe: GANRecipe) -> None:
@@ -133,8 +134,8 @@ class GANTask:
     def validate(self, model: nn.Module) -> dict[str, float]:
         """Scores of as many fakes as valid digits, for the fixed z of seed 0; writes the grid."""
         scores, fakes = self.sample_scores("valid", len(self.splits["valid"].labels), seed=0)
-        if self.recipe.samples_dir:
-            folder = Path(self.recipe.samples_dir)
+        if self.run_dir is not None:
+            folder = self.run_dir / "samples"
             k = len(list(folder.glob("samples-*.png"))) + 1 if folder.is_dir() else 1
             write_grid(fakes[:self.recipe.samples], folder / f"samples-{k:04d}.png")
             write_grid(fakes[:self.recipe.samples], folder / "latest.png")
