@@ -158,23 +158,15 @@ class Seq2SeqTask:
     def valid_examples(self) -> list[Example]:
         return self._examples("valid")
 
-    def batches(self, epoch: int) -> BatchLoader | list[Batch]:
-        """Length-bucketed batches of training pairs; their order is a function of (seed, epoch):
-        ``seed`` and ``epoch`` seed one generator together.
-
-        Note: with ``data.workers: 0`` they are padded here, not by a DataLoader: a DataLoader's
-        iterator draws its seed from torch's global generator, so an epoch resumed mid-way would
-        draw other dropout masks than one run straight through. With workers, DataLoader
-        processes pad them (a resumed run is then exact up to those masks).
-        """
+    def batches(self, epoch: int) -> BatchLoader:
+        """Length-bucketed batches of training pairs, padded by a DataLoader; their order is a
+        function of (seed, epoch): ``seed`` and ``epoch`` seed one generator together."""
         examples = self.train_examples
         entropy = np.random.SeedSequence([self.recipe.seed, epoch]).generate_state(1, np.uint64)
         generator = torch.Generator().manual_seed(int(entropy[0]))
         lengths = [max(len(e.src), len(e.tgt)) for e in examples]
         order = token_batches(lengths, self.recipe.data.max_tokens, shuffle=True,
                               generator=generator)
-        if self.recipe.data.workers == 0:
-            return [collate([examples[i] for i in batch]) for batch in order]
         return BatchLoader(examples, order, collate, workers=self.recipe.data.workers)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
