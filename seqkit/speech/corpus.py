@@ -14,15 +14,14 @@ white noise at a random signal-to-noise ratio.
 
 import multiprocessing
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 from seqkit.data.errors import DataError
-from seqkit.data.loader import BatchLoader
 from seqkit.files import atomic_path
 from seqkit.speech.audio import SAMPLE_RATE, resample
 from seqkit.status import status
@@ -125,25 +124,3 @@ def condition(waveform: Tensor, rng: random.Random, telephone: float = 0.25,
     g = torch.sqrt(p_speech / 10 ** (rng.uniform(*snr_db) / 10))  # 10 log10(P_speech / g²) = SNR
     return (x + g * hiss).float().clamp(-1, 1)
 
-
-class Batches(Sequence[Any]):
-    """A :class:`~seqkit.data.BatchLoader` whose iteration leaves torch's global generator as it
-    was: a DataLoader's iterator draws its workers' base seed from it, which would shift the
-    dropout masks of a run resumed mid-epoch (its iterator starts later) against the
-    uninterrupted run's. Slicing and indexing are the loader's."""
-
-    def __init__(self, loader: BatchLoader) -> None:
-        self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self.loader)
-
-    def __getitem__(self, index: Any) -> Any:
-        found = self.loader[index]
-        return Batches(found) if isinstance(found, BatchLoader) else found
-
-    def __iter__(self) -> Iterator[Any]:
-        state = torch.get_rng_state()
-        iterator = iter(self.loader)
-        torch.set_rng_state(state)
-        return iterator

@@ -119,7 +119,7 @@ class CTCTask:
     def split(self, name: str) -> corpus.Waveforms:
         return _load_split(str(self.recipe.data.path(name)))
 
-    def batches(self, epoch: int) -> corpus.Batches:
+    def batches(self, epoch: int) -> BatchLoader:
         """The epoch's batches of similar lengths, B × T ≤ ``data.batch_frames``, in an order
         drawn from (seed, epoch)."""
         data, features = self.recipe.data, self.recipe.features
@@ -128,7 +128,7 @@ class CTCTask:
         generator = torch.Generator().manual_seed(hash((self.recipe.seed, epoch)))
         order = token_batches(frames, data.batch_frames, generator=generator)
         dataset = Utterances(train, features, data.spec_augment, self.recipe.seed, epoch)
-        return corpus.Batches(BatchLoader(dataset, order, collate, workers=data.workers))
+        return BatchLoader(dataset, order, collate, workers=data.workers)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
         """Σ_b −log p(l_b|x_b) / Σ_b |l_b|, and the characters Σ_b |l_b|."""

@@ -141,12 +141,12 @@ class TriggerWordTask:
                             [] if kind == "negative" else positives, negatives, count, seed,
                             data.clip_seconds, self.recipe.model, self.recipe.features)
 
-    def batches(self, epoch: int) -> corpus.Batches:
+    def batches(self, epoch: int) -> BatchLoader:
         """The epoch's ``data.clips`` new clips in batches of ``data.batch_size``."""
         size = self.recipe.data.batch_size
         clips = self.clips("train", epoch)
         order = [list(range(i, min(i + size, len(clips)))) for i in range(0, len(clips), size)]
-        return corpus.Batches(BatchLoader(clips, order, collate, self.recipe.data.workers))
+        return BatchLoader(clips, order, collate, self.recipe.data.workers)
 
     def loss(self, model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
         """Mean binary cross-entropy over the batch's B · T_y frames, and B · T_y."""
