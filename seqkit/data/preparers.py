@@ -26,12 +26,20 @@ def _bible(data: Any, seed: int) -> None:
     bible.prepare(Path(data.dir), progress=status)
 
 
-PREPARERS: dict[str, Callable[[Any, int], None]] = {"bible": _bible, "dates": _dates, **{
-    name: lambda data, seed, name=name, task=task: getattr(  # imported when used
-        importlib.import_module(f"seqkit.tasks.{task}.data"), name)(data, seed)
-    for task, name in (("language_model", "names"), ("language_model", "austen"),
-                       ("classify", "pang_lee"), ("ctc", "ctc_digits"), ("word2vec", "english"),
-                       ("trigger_word", "trigger_words"))}}
+Preparer = Callable[[Any, int], None]
+
+# A preparer, or where to import it from ("module:function"): a task's preparer is imported only
+# when a recipe asks for it.
+PREPARERS: dict[str, Preparer | str] = {
+    "bible": _bible,
+    "dates": _dates,
+    "names": "seqkit.tasks.language_model.data:names",
+    "austen": "seqkit.tasks.language_model.data:austen",
+    "pang_lee": "seqkit.tasks.classify.data:pang_lee",
+    "ctc_digits": "seqkit.tasks.ctc.data:ctc_digits",
+    "trigger_words": "seqkit.tasks.trigger_word.data:trigger_words",
+    "english": "seqkit.tasks.word2vec.data:english",
+}
 
 
 def prepare(name: str, data: Any, seed: int = 0) -> None:
@@ -41,4 +49,8 @@ def prepare(name: str, data: Any, seed: int = 0) -> None:
         close = difflib.get_close_matches(str(name), list(PREPARERS), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(PREPARERS)}"
         raise DataError(f"data.prepare: unknown data preparer {name!r}; {hint}")
-    PREPARERS[name](data, seed)
+    preparer = PREPARERS[name]
+    if isinstance(preparer, str):
+        module, _, function = preparer.partition(":")
+        preparer = getattr(importlib.import_module(module), function)
+    preparer(data, seed)

@@ -1,6 +1,7 @@
 """seqkit.data.preparers: preparers by name receive the recipe's data section; unknown names get
 the closest valid one."""
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -40,3 +41,12 @@ def test_bible_is_registered_and_names_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no mod2imp on the PATH
     with pytest.raises(DataError, match=r"apt-get install .*libsword-utils"):
         prepare("bible", SimpleNamespace(dir=str(tmp_path / "bible")), 0)
+
+
+@pytest.mark.parametrize("name", sorted(PREPARERS))
+def test_every_registered_preparer_can_be_imported(name):
+    entry = PREPARERS[name]
+    if isinstance(entry, str):
+        module, _, function = entry.partition(":")
+        entry = getattr(importlib.import_module(module), function)
+    assert callable(entry)
