@@ -46,8 +46,16 @@ def _task_verbs() -> dict[str, click.Command]:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seqkit")
-def main() -> None:
+@click.option("--threads", type=click.IntRange(min=1), metavar="N",
+              help="torch's CPU threads for this command; 1 when other jobs share the cores "
+                   "(torch's threads wait on each other when one core is taken). A recipe's "
+                   "train.threads still sets training's.")
+def main(threads: int | None) -> None:
     """seqkit: train sequence models from a recipe, use them, and score them."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 @main.command()

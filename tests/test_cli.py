@@ -221,3 +221,11 @@ def test_translate_input_errors_and_line_semantics(trained, tmp_path) -> None:
     assert rows[-1] == "1 |||  ||| 0.000000"  # an empty line still has its row
     with pytest.raises(TypeError, match="expected a sequence of lines, got one str"):
         seqkit.load(run_dir).translate("abc")
+
+
+def test_threads_option_sets_torchs_threads_for_the_command(monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    result = CliRunner().invoke(main, ["--threads", "1", "bleu", "--help"])
+    assert result.exit_code == 0 and calls == [1]
+    assert CliRunner().invoke(main, ["--threads", "0", "bleu", "--help"]).exit_code == 2
