@@ -10,6 +10,19 @@ from seqkit.errors import SeqkitError
 from seqkit.files import OutputError
 
 LOCK = ".lock"
+_HELD: set[int] = set()  # lock descriptors of this process's open run directories
+
+
+def _close_held_locks_in_child() -> None:
+    """A forked child (a DataLoader worker) drops its copies of the lock descriptors: a flock
+    lasts while any descriptor of it is open, so a worker that outlived a killed trainer would
+    keep the run locked."""
+    for fd in _HELD:
+        os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks_in_child)
 RUN_FILES = ("best.pt", "last.pt", "recipe.yaml", "log.jsonl", "curves.png")  # what a run writes
 
 
@@ -41,6 +54,7 @@ class RunDirectory:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+        _HELD.add(fd)
         self.remove_stale_temporaries()
 
     def check_free(self) -> None:
@@ -67,6 +81,7 @@ class RunDirectory:
 
     def close(self) -> None:
         if self._fd is not None:
+            _HELD.discard(self._fd)
             os.close(self._fd)  # closing the file releases the flock
             self._fd = None
 

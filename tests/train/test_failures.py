@@ -11,11 +11,12 @@ import time
 
 import pytest
 import torch
-from runs import assert_same_training_state, config, fit, log
 from toy import ToyTask, non_finite, raising, signalling
 
+from runs import assert_same_training_state, config, fit, log
 from seqkit.errors import SeqkitError
 from seqkit.train import Interrupted, NonFiniteLoss, Trainer, load_checkpoint, seed_everything
+from seqkit.train.rundir import RunDirectory
 
 
 def saved_step(run) -> int:
@@ -155,3 +156,25 @@ def test_resuming_a_finished_run_changes_nothing(tmp_path) -> None:
     result = trainer.fit(load_checkpoint(tmp_path / "last.pt"))
     assert result.finished_before and result.steps == 4
     assert {name: (tmp_path / name).stat().st_mtime_ns for name in files} == before
+
+
+def test_a_forked_child_does_not_keep_the_run_locked(tmp_path) -> None:
+    """A DataLoader worker is a forked child: it must not hold the lock past its trainer."""
+    run = RunDirectory(tmp_path)
+    run.open()
+    reader, writer = os.pipe()
+    started, ready = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child says it runs, waits until the parent has let go, then exits
+        os.write(ready, b"x")
+        os.read(reader, 1)
+        os._exit(0)
+    try:
+        os.read(started, 1)  # the child's at-fork handlers have run
+        run.close()  # the trainer ends while its worker lives
+        again = RunDirectory(tmp_path)
+        again.open()  # refused if the child's copy of the descriptor kept the flock
+        again.close()
+    finally:
+        os.write(writer, b"x")
+        os.waitpid(child, 0)
