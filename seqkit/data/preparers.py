@@ -8,12 +8,14 @@ generated or packaged corpus is one more entry in :data:`PREPARERS`.
 
 import difflib
 import importlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from seqkit.data import bible, dates
 from seqkit.data.errors import DataError
+from seqkit.files import write_text_atomic
 from seqkit.status import status
 
 
@@ -40,6 +42,20 @@ PREPARERS: dict[str, Preparer | str] = {
     "trigger_words": "seqkit.tasks.trigger_word.data:trigger_words",
     "english": "seqkit.tasks.word2vec.data:english",
 }
+
+
+def check_prepared(directory: str | Path, settings: dict[str, Any]) -> None:
+    """Record the ``settings`` a folder's data is prepared with, on first use; refuse other
+    settings later (a run never trains on data made for another recipe)."""
+    record = Path(directory) / "prepared.json"
+    if record.is_file():
+        made = json.loads(record.read_text(encoding="utf-8"))
+        if made != settings:
+            raise DataError(f"{record}: this folder was prepared with {made}, not {settings}; "
+                            f"set data.dir to another folder (or delete this one)")
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(record, json.dumps(settings) + "\n")
 
 
 def prepare(name: str, data: Any, seed: int = 0) -> None:

@@ -16,13 +16,13 @@ This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` 
 """
 
 import functools
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seqkit.config import require
+from seqkit.data.preparers import check_prepared
 
 SPLITS = ("train", "valid", "test-espeak", "test-flite")
 TRAIN_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3")
@@ -87,7 +87,8 @@ def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
     """The preparer: synthesise every missing split of ``data.dir``."""
     from seqkit.speech import corpus
 
-    _check_settings(data, seed)
+    check_prepared(data.dir, {"seed": seed, "min_digits": data.min_digits,
+                              "max_digits": data.max_digits})
     for split in SPLITS:
         if data.path(split).is_file():
             continue
@@ -97,20 +98,3 @@ def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
                                       f"ctc_digits {split}")
         data.path(split).parent.mkdir(parents=True, exist_ok=True)
         corpus.save(data.path(split), waveforms)
-
-
-def _check_settings(data: DigitsDataConfig, seed: int) -> None:
-    """Record the settings of ``data.dir`` on first use; refuse a recipe that differs from them."""
-    from seqkit.data.errors import DataError
-    from seqkit.files import write_text_atomic
-
-    settings = {"seed": seed, "min_digits": data.min_digits, "max_digits": data.max_digits}
-    record = Path(data.dir) / "prepared.json"
-    if record.is_file():
-        made = json.loads(record.read_text())
-        if made != settings:
-            raise DataError(f"{record}: this folder was prepared with {made}, not {settings}; "
-                            f"set data.dir to another folder (or delete this one)")
-        return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(record, json.dumps(settings) + "\n")

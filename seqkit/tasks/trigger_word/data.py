@@ -19,13 +19,13 @@ This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` 
 """
 
 import functools
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seqkit.config import require
+from seqkit.data.preparers import check_prepared
 
 NEGATIVE_WORDS = ("active", "activity", "captivate", "cultivate", "motivate", "navigate",
                   "vacate", "actually", "hello", "computer", "music", "weather", "today",
@@ -134,7 +134,7 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
     """The preparer: synthesise every missing file of ``data.dir``."""
     from seqkit.speech import corpus
 
-    _check_settings(data, seed)
+    check_prepared(data.dir, {"seed": seed, "trigger": data.trigger})
     for split in ("train", "test"):
         if not data.words_path(split).is_file():
             count = data.train_words if split == "train" else data.test_words
@@ -143,20 +143,3 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
                 make, count, data.processes, f"trigger_words {split}"))
     if not data.backgrounds_path.is_file():
         corpus.save(data.backgrounds_path, backgrounds(data.music))
-
-
-def _check_settings(data: TriggerDataConfig, seed: int) -> None:
-    """Record the settings of ``data.dir`` on first use; refuse a recipe that differs from them."""
-    from seqkit.data.errors import DataError
-    from seqkit.files import write_text_atomic
-
-    settings = {"seed": seed, "trigger": data.trigger}
-    record = Path(data.dir) / "prepared.json"
-    if record.is_file():
-        made = json.loads(record.read_text())
-        if made != settings:
-            raise DataError(f"{record}: this folder was prepared with {made}, not {settings}; "
-                            f"set data.dir to another folder (or delete this one)")
-        return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(record, json.dumps(settings) + "\n")
