@@ -184,10 +184,14 @@ def test_a_damaged_cache_file_is_computed_again(data_dir, capsys) -> None:
 
 def test_tokenising_shows_progress(data_dir, capsys, monkeypatch) -> None:
     from seqkit.tasks.seq2seq import data
-    monkeypatch.setattr(data, "PROGRESS_EVERY", 20)
+    monkeypatch.setattr(data, "PROGRESS_SECONDS", 0.0)  # a line after every sentence
     Seq2SeqTask.build(recipe(data_dir, "word"))
     err = capsys.readouterr().err
     assert "tokenising train sources: 20/40" in err and "tokenising train targets: 40/40" in err
+    monkeypatch.setattr(data, "PROGRESS_SECONDS", 60.0)  # quick work says nothing
+    (data_dir / ".cache").rename(data_dir / "old-cache")
+    Seq2SeqTask.build(recipe(data_dir, "word"))
+    assert "tokenising" not in capsys.readouterr().err
 
 
 # --- references -------------------------------------------------------------------------------

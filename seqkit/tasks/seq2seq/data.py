@@ -41,7 +41,7 @@ from seqkit.status import status
 
 CACHE = ".cache"  # folder inside data.dir
 CACHE_FORMAT = 1  # part of every key: a new layout never reads an old file
-PROGRESS_EVERY = 10_000  # pairs between tokenising progress lines
+PROGRESS_SECONDS = 2.0  # at most one tokenising progress line this often (none when it is quick)
 
 
 @dataclass
@@ -145,12 +145,13 @@ def encode_pairs(data: TextDataConfig, split: str, pairs: Sequence[tuple[str, st
 
 
 def _tokenize(tokenizer: Any, lines: Sequence[str], what: str) -> list[list[str]]:
-    """``tokenizer.tokenize`` of every line, with a progress line every PROGRESS_EVERY lines."""
-    tokens = []
+    """``tokenizer.tokenize`` of every line, with a progress line every PROGRESS_SECONDS."""
+    tokens, shown = [], time.monotonic()
     for done, line in enumerate(lines, start=1):
         tokens.append(tokenizer.tokenize(line))
-        if done % PROGRESS_EVERY == 0:
+        if time.monotonic() - shown >= PROGRESS_SECONDS:
             status(f"seq2seq: tokenising {what}: {done:,}/{len(lines):,}")
+            shown = time.monotonic()
     return tokens
 
 
