@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 import torch
+from fitting import assert_same_training_state, config, fit, log
 
-from runs import assert_same_training_state, config, fit, log
 from seqkit.errors import ConfigError
 from seqkit.train import load_checkpoint
 from seqkit.train.device import resolve_device

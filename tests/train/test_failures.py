@@ -11,9 +11,9 @@ import time
 
 import pytest
 import torch
+from fitting import assert_same_training_state, config, fit, log
 from toy import ToyTask, non_finite, raising, signalling
 
-from runs import assert_same_training_state, config, fit, log
 from seqkit.errors import SeqkitError
 from seqkit.train import Interrupted, NonFiniteLoss, Trainer, load_checkpoint, seed_everything
 from seqkit.train.rundir import RunDirectory

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from runs import assert_same_training_state, config, fit, log
+from fitting import assert_same_training_state, config, fit, log
 from toy import signalling
 
 from seqkit.train import Interrupted, load_checkpoint

@@ -6,9 +6,9 @@ import signal
 
 import pytest
 import torch
+from fitting import assert_same_training_state, config, fit, log
 from toy import ToyTask, raising, signalling
 
-from runs import assert_same_training_state, config, fit, log
 from seqkit.errors import ConfigError
 from seqkit.train import Trainer, load_checkpoint
 

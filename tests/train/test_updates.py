@@ -3,7 +3,7 @@ gradient accumulation (k batches make one update on their union, weighted by tar
 
 import pytest
 import torch
-from runs import assert_same_training_state, config, fit
+from fitting import assert_same_training_state, config, fit
 from toy import UNEQUAL, PairToyTask, ToyTask
 
 from seqkit.errors import ConfigError
