@@ -26,6 +26,7 @@ from seqkit.config import require
 from seqkit.core.layers import Dense, Dropout, Embedding
 from seqkit.core.losses import categorical_cross_entropy
 from seqkit.data import Vocabulary
+from seqkit.lm.model import require_recurrent
 from seqkit.rnn import RNN
 
 
@@ -44,13 +45,7 @@ class ClassifierConfig:
 
     def __post_init__(self) -> None:
         require(self.kind in ("rnn", "average"), "model.kind", "one of rnn, average", self.kind)
-        for key in ("embedding_dim", "hidden_size", "num_layers"):
-            value = getattr(self, key)
-            require(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                    f"model.{key}", "an int ≥ 1", value)
-        require(self.cell in ("rnn", "gru", "lstm"), "model.cell", "one of rnn, gru, lstm",
-                self.cell)
-        require(0.0 <= self.dropout < 1.0, "model.dropout", "in [0, 1)", self.dropout)
+        require_recurrent(self)
 
 
 class SequenceClassifier(nn.Module):

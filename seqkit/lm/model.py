@@ -21,7 +21,7 @@ Shapes (docs/notation.md): B batch, T time, E embedding, H hidden, L layers, V v
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from torch import Tensor, nn
 
@@ -45,13 +45,19 @@ class LanguageModelConfig:
     dropout: float = 0.0  # drop probability on embeddings, between layers and before W_y
 
     def __post_init__(self) -> None:
-        for key in ("embedding_dim", "hidden_size", "num_layers"):
-            value = getattr(self, key)
-            require(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                    f"model.{key}", "an int ≥ 1", value)
-        require(self.cell in ("rnn", "gru", "lstm"), "model.cell", "one of rnn, gru, lstm",
-                self.cell)
-        require(0.0 <= self.dropout < 1.0, "model.dropout", "in [0, 1)", self.dropout)
+        require_recurrent(self)
+
+
+def require_recurrent(config: Any) -> None:
+    """Range checks of a ``model:`` section with embedding_dim, hidden_size, num_layers, cell
+    and dropout (a language model's, a classifier's), naming their recipe keys."""
+    for key in ("embedding_dim", "hidden_size", "num_layers"):
+        value = getattr(config, key)
+        require(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+                f"model.{key}", "an int ≥ 1", value)
+    require(config.cell in ("rnn", "gru", "lstm"), "model.cell", "one of rnn, gru, lstm",
+            config.cell)
+    require(0.0 <= config.dropout < 1.0, "model.dropout", "in [0, 1)", config.dropout)
 
 
 class LanguageModelOutput(NamedTuple):
