@@ -38,6 +38,7 @@ PREPARERS: dict[str, Preparer | str] = {
     "names": "seqkit.tasks.language_model.data:names",
     "austen": "seqkit.tasks.language_model.data:austen",
     "pang_lee": "seqkit.tasks.classify.data:pang_lee",
+    "tweets": "seqkit.tasks.classify.data:tweets",
     "ctc_digits": "seqkit.tasks.ctc.data:ctc_digits",
     "trigger_words": "seqkit.tasks.trigger_word.data:trigger_words",
     "english": "seqkit.tasks.word2vec.data:english",
