@@ -16,6 +16,16 @@ to 0 at point m + 2, the n_mels + 2 points evenly spaced in mel from f_min to f_
 triangles sum to 1 between the first and last centres; the peaks are 1 (no area normalisation,
 unlike Slaney's filterbank).
 
+Vocal-tract-length perturbation (VTLP; Jaitly & Hinton 2013, Eq. 1) warps the frequency axis
+before the filterbank sees it: bin frequency f is read as f' = α·f up to f_cut = F_hi·min(α, 1)/α
+and linearly after it, so that the Nyquist frequency S/2 stays put:
+
+    f' = α f                                                      f ≤ f_cut
+    f' = S/2 − (S/2 − F_hi·min(α, 1)) / (S/2 − f_cut) · (S/2 − f)    f > f_cut
+
+F_hi = 0.6 · S/2 (their 4800 Hz of 8 kHz). α > 1 moves formants up (a shorter vocal tract),
+α < 1 down; α = 1 is the plain filterbank.
+
 Shape symbols (docs/notation.md): B batch, N samples, T frames, F mel bands (``n_mels``).
 """
 
@@ -74,11 +84,29 @@ def mel_to_hz(mel: Tensor) -> Tensor:
     return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
 
 
+VTLP_BOUNDARY = 0.6  # F_hi / (S/2) of the VTLP warp (Jaitly & Hinton: 4800 Hz of 8 kHz)
+
+
+def vtlp_warp(f: Tensor, alpha: float, nyquist: float) -> Tensor:
+    """f' of the module docstring's VTLP warp, for frequencies f in [0, ``nyquist``] (Hz)."""
+    if alpha <= 0:
+        raise ValueError(f"vtlp_warp: expected a warp factor α > 0, got {alpha}")
+    if alpha == 1:
+        return f
+    f_hi = VTLP_BOUNDARY * nyquist
+    f_cut = f_hi * min(alpha, 1.0) / alpha
+    slope = (nyquist - f_hi * min(alpha, 1.0)) / (nyquist - f_cut)
+    return torch.where(f <= f_cut, alpha * f, nyquist - slope * (nyquist - f))
+
+
 def mel_filterbank(config: FeatureConfig, dtype: torch.dtype = torch.float32,
-                   device: torch.device | None = None) -> Tensor:
-    """Φ, (n_fft/2 + 1, F): column m is the triangle of band m over the FFT bins' frequencies."""
+                   device: torch.device | None = None, warp: float = 1.0) -> Tensor:
+    """Φ, (n_fft/2 + 1, F): column m is the triangle of band m over the FFT bins' frequencies,
+    read through the VTLP warp f → f' with α = ``warp`` (1: no warp)."""
     n_freqs = config.n_fft // 2 + 1
-    freqs = torch.linspace(0, config.sample_rate / 2, n_freqs, dtype=torch.float64, device=device)
+    nyquist = config.sample_rate / 2
+    freqs = torch.linspace(0, nyquist, n_freqs, dtype=torch.float64, device=device)
+    freqs = vtlp_warp(freqs, warp, nyquist)  # bin f feeds the bands around f'
     lo, hi = hz_to_mel(torch.tensor([config.f_min, config.top], dtype=torch.float64))
     points = mel_to_hz(torch.linspace(float(lo), float(hi), config.n_mels + 2,
                                       dtype=torch.float64, device=device))  # (F + 2,) Hz
@@ -89,8 +117,10 @@ def mel_filterbank(config: FeatureConfig, dtype: torch.dtype = torch.float32,
     return torch.minimum(rising, falling).clamp(min=0).to(dtype)  # (n_freqs, F)
 
 
-def log_mel_spectrogram(waveform: Tensor, config: FeatureConfig | None = None) -> Tensor:
-    """log(M<t>(m) + ε) of a waveform (N,) → (T, F), or a batch (B, N) → (B, T, F)."""
+def log_mel_spectrogram(waveform: Tensor, config: FeatureConfig | None = None,
+                        warp: float = 1.0) -> Tensor:
+    """log(M<t>(m) + ε) of a waveform (N,) → (T, F), or a batch (B, N) → (B, T, F); ``warp``
+    is the VTLP factor α of the filterbank (1: none)."""
     config = config or FeatureConfig()
     if waveform.dim() not in (1, 2) or not waveform.is_floating_point():
         raise ValueError(f"log_mel_spectrogram: expected a float waveform of shape (N,) or "
@@ -103,7 +133,7 @@ def log_mel_spectrogram(waveform: Tensor, config: FeatureConfig | None = None) -
     X = torch.stft(waveform, config.n_fft, config.hop_length, config.win_length, window,
                    center=True, pad_mode="reflect", return_complex=True)  # (B?, n_freqs, T)
     power = X.real ** 2 + X.imag ** 2
-    phi = mel_filterbank(config, waveform.dtype, waveform.device)  # (n_freqs, F)
+    phi = mel_filterbank(config, waveform.dtype, waveform.device, warp)  # (n_freqs, F)
     mel = power.transpose(-1, -2) @ phi  # (B?, T, F)
     return torch.log(mel + config.eps)
 

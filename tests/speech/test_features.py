@@ -1,5 +1,5 @@
 """Log-mel features: HTK mel scale, triangular filterbank, STFT against numpy, normalisation,
-SpecAugment masks."""
+SpecAugment masks, VTLP warping."""
 
 import math
 
@@ -16,6 +16,7 @@ from seqkit.speech.features import (
     mel_to_hz,
     normalise,
     spec_augment,
+    vtlp_warp,
 )
 
 
@@ -79,6 +80,33 @@ def test_tone_energy_lands_in_the_band_around_its_frequency() -> None:
     best = log_mel_spectrogram(x, config).mean(0).argmax().item()
     centres = mel_to_hz(torch.linspace(0, hz_to_mel(torch.tensor(8000.0)).item(), 42))[1:-1]
     assert best == (centres - 1000.0).abs().argmin().item()
+
+
+@pytest.mark.parametrize("alpha", [0.9, 0.95, 1.05, 1.1])
+def test_vtlp_warp_is_piecewise_linear_and_keeps_zero_and_nyquist(alpha: float) -> None:
+    f = torch.linspace(0, 8000, 801, dtype=torch.float64)
+    warped = vtlp_warp(f, alpha, 8000.0)
+    assert warped[0] == 0 and warped[-1] == pytest.approx(8000.0)
+    assert (warped.diff() > 0).all()  # monotone: no two bins swap places
+    f_cut = 0.6 * 8000 * min(alpha, 1) / alpha  # Jaitly & Hinton's boundary, F_hi = 4800 Hz
+    low = f <= f_cut
+    torch.testing.assert_close(warped[low], alpha * f[low])  # Eq. 1, below the boundary
+    slopes = warped[~low].diff() / f[~low].diff()  # one straight line to (8000, 8000) above it
+    torch.testing.assert_close(slopes, torch.full_like(slopes, slopes[0].item()))
+
+
+def test_vtlp_identity_at_one_and_shifts_a_tone_with_alpha() -> None:
+    config = FeatureConfig()
+    assert torch.equal(mel_filterbank(config, warp=1.0), mel_filterbank(config))
+    x = torch.sin(2 * math.pi * 1000.0 * torch.arange(16000) / 16000)
+    plain = log_mel_spectrogram(x, config)
+    assert torch.equal(log_mel_spectrogram(x, config, warp=1.0), plain)
+    peak = {alpha: int(log_mel_spectrogram(x, config, warp=alpha).mean(0).argmax())
+            for alpha in (0.8, 1.0, 1.25)}
+    assert peak[0.8] < peak[1.0] < peak[1.25]  # α > 1 reads 1 kHz as 1.25 kHz: a higher band
+    assert log_mel_spectrogram(x, config, warp=1.1).shape == plain.shape
+    with pytest.raises(ValueError, match="vtlp_warp: expected a warp factor α > 0, got 0"):
+        mel_filterbank(config, warp=0)
 
 
 def test_normalise_per_utterance_over_real_frames() -> None:
