@@ -14,6 +14,10 @@ below the output's Nyquist when downsampling, against aliasing); w is a Hann win
 w(u) = cos²(πu/2) for |u| ≤ 1, 0 beyond; W = zeros / c input samples spans ``zeros`` zero
 crossings of the sinc on each side. Output n = m·up + j depends only on the phase j, whose
 taps h(j·down/up − k) form one of ``up`` filters: a polyphase bank run as one strided conv1d.
+
+Speed perturbation (Ko et al. 2015) plays a waveform ``factor`` times faster by reading it as
+sampled at factor · 16 kHz and resampling to 16 kHz: tempo, pitch and formants all scale by
+``factor``, and N samples become ⌈N / factor⌉.
 """
 
 import math
@@ -113,3 +117,12 @@ def _polyphase_filters(up: int, down: int, zeros: int, dtype: torch.dtype,
     window = torch.where(tau.abs() <= W, torch.cos(math.pi * tau / (2 * W)) ** 2, 0.0)
     h = c * torch.sinc(c * tau) * window  # conv1d correlates: tap k meets input m·down + k
     return h.to(dtype), W
+
+
+def change_speed(waveform: Tensor, factor: float, resolution: int = 100) -> Tensor:
+    """``waveform`` (..., N) played ``factor`` times faster: (..., ⌈N / factor⌉), factor rounded
+    to a multiple of 1/``resolution`` (which keeps the resampler's polyphase bank small)."""
+    orig = round(factor * resolution)
+    if orig < 1:
+        raise ValueError(f"change_speed: expected a factor ≥ 1/{resolution}, got {factor}")
+    return resample(waveform, orig, resolution)

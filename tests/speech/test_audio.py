@@ -1,5 +1,5 @@
 """WAV reading (every common encoding, channels averaged), atomic writing, windowed-sinc
-resampling."""
+resampling, speed perturbation."""
 
 import math
 import wave
@@ -11,7 +11,7 @@ import torch
 from scipy.io import wavfile
 
 from seqkit.data import DataError
-from seqkit.speech.audio import read_wav, read_wav_with_rate, resample, write_wav
+from seqkit.speech.audio import change_speed, read_wav, read_wav_with_rate, resample, write_wav
 
 
 def _tone(freq: float, rate: int, seconds: float = 1.0, dtype=torch.float64) -> torch.Tensor:
@@ -52,6 +52,22 @@ def test_simple_cases() -> None:
     torch.testing.assert_close(up[..., ::2], x, atol=1e-6, rtol=0)  # even outputs are inputs
     dc = resample(torch.ones(2000), 22050, 16000)  # 1452 samples
     torch.testing.assert_close(dc[100:-100], torch.ones(1452 - 200), atol=1e-3, rtol=0)
+
+
+@pytest.mark.parametrize("factor", [0.9, 0.95, 1.07, 1.1])
+def test_change_speed_scales_length_and_frequency(factor: float) -> None:
+    x = _tone(500.0, 16000)
+    y = change_speed(x, factor)
+    assert y.shape == (math.ceil(16000 / factor),)  # N / factor samples, rounded up
+    assert _peak_hz(y, 16000) == pytest.approx(500.0 * factor, abs=0.5)
+
+
+def test_change_speed_is_the_identity_at_one_and_rounds_the_factor() -> None:
+    x = torch.randn(2, 999, generator=torch.Generator().manual_seed(0))
+    assert change_speed(x, 1.0) is x and change_speed(x, 1.004) is x  # 1.004 rounds to 100/100
+    torch.testing.assert_close(change_speed(x, 1.104), change_speed(x, 1.1))
+    with pytest.raises(ValueError, match=r"change_speed: expected a factor ≥ 1/100, got 0.001"):
+        change_speed(x, 0.001)
 
 
 def test_resample_errors() -> None:
