@@ -7,7 +7,14 @@ speech, and trigger-word detection.
     labels = beam_decode(log_probs, lengths, beam_size=8)             # or greedy_decode
 """
 
-from seqkit.speech.audio import SAMPLE_RATE, read_wav, read_wav_with_rate, resample, write_wav
+from seqkit.speech.audio import (
+    SAMPLE_RATE,
+    change_speed,
+    read_wav,
+    read_wav_with_rate,
+    resample,
+    write_wav,
+)
 from seqkit.speech.ctc import ctc_loss
 from seqkit.speech.decode import (
     Hypothesis,
@@ -33,6 +40,7 @@ from seqkit.speech.features import (
     mel_filterbank,
     normalise,
     spec_augment,
+    vtlp_warp,
 )
 from seqkit.speech.synth import ToolError, Voice, espeak_variants, mix_at_snr, noise
 from seqkit.speech.trigger import (
@@ -63,6 +71,7 @@ __all__ = [
     "Voice",
     "WordList",
     "beam_decode",
+    "change_speed",
     "collapse",
     "ctc_loss",
     "detect",
@@ -86,5 +95,6 @@ __all__ = [
     "score_audio",
     "spec_augment",
     "trigger_loss",
+    "vtlp_warp",
     "write_wav",
 ]
