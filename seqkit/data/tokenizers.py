@@ -1,10 +1,11 @@
 """Tokenizers: text ↔ tokens, before the vocabulary maps tokens to ids.
 
-Four kinds, all with the same small protocol (:class:`Tokenizer`):
+Five kinds, all with the same small protocol (:class:`Tokenizer`):
 
     char     every character is a token, spaces included (the notes' character-level model:
              "no problem of <UNK>"); detokenize joins them, so the round trip is exact
     word     split on whitespace; detokenize joins with one space
+    tweet    lower-cased words and punctuation of social-media text, links and @names replaced
     bpe      byte-pair encoding, trained with sentencepiece (Sennrich et al., 2016)
     unigram  unigram language-model pieces, trained with sentencepiece (Kudo, 2018)
 
@@ -14,6 +15,7 @@ serialized model proto as bytes, so a checkpoint loads with ``torch.load(weights
 """
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -21,7 +23,7 @@ import sentencepiece as spm
 
 from seqkit.data.errors import DataError
 
-TOKENIZER_KINDS = ("char", "word", "bpe", "unigram")
+TOKENIZER_KINDS = ("char", "word", "tweet", "bpe", "unigram")
 
 
 class Tokenizer(Protocol):
@@ -66,6 +68,30 @@ class WordTokenizer:
         return {"kind": self.kind}
 
 
+class TweetTokenizer:
+    """Lower-cased words of social-media text, contractions kept whole ("don't"), hashtags with
+    their '#', runs of !?. as one token, other punctuation alone (``_`` dropped); links become
+    ``url`` and @names ``@user``; characters outside ASCII (mojibake, emoji) are dropped:
+    ``"@united you guys SUCK!! http://t.co/x #fail"`` →
+    ``['@user', 'you', 'guys', 'suck', '!!', 'url', '#fail']``. Not invertible: detokenize joins
+    with one space."""
+
+    kind = "tweet"
+    URL = re.compile(r"https?://\S*|www\.\S+")
+    MENTION = re.compile(r"@\w+")
+    TOKEN = re.compile(r"@user|#?[a-z0-9]+(?:'[a-z]+)?|[!?.]+|[^\w\s]")
+
+    def tokenize(self, text: str) -> list[str]:
+        text = text.encode("ascii", "ignore").decode().lower()
+        return self.TOKEN.findall(self.MENTION.sub("@user", self.URL.sub(" url ", text)))
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return " ".join(tokens)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+
 class SentencePieceTokenizer:
     """Subword pieces of a trained sentencepiece model (``kind`` "bpe" or "unigram").
 
@@ -100,19 +126,23 @@ class SentencePieceTokenizer:
         return {"kind": self.kind, "model": self.model_proto}
 
 
+SIMPLE: dict[str, type[Tokenizer]] = {"char": CharTokenizer, "word": WordTokenizer,
+                                      "tweet": TweetTokenizer}  # the kinds that learn nothing
+
+
 def train_tokenizer(kind: str, lines: Iterable[str], vocab_size: int = 8000, *, seed: int = 0,
                     character_coverage: float = 1.0,
                     normalization: str = "nmt_nfkc") -> Tokenizer:
     """A tokenizer of ``kind`` fitted to ``lines`` (the training split, one sentence each).
 
-    "char" and "word" learn nothing and ignore the other arguments. "bpe" and "unigram" train a
-    sentencepiece model of at most ``vocab_size`` pieces (fewer if the corpus has fewer: the limit
-    is soft), covering ``character_coverage`` of the characters, with sentencepiece's
+    "char", "word" and "tweet" learn nothing and ignore the other arguments. "bpe" and "unigram"
+    train a sentencepiece model of at most ``vocab_size`` pieces (fewer if the corpus has fewer:
+    the limit is soft), covering ``character_coverage`` of the characters, with sentencepiece's
     ``normalization`` rule ("nmt_nfkc", "nfkc", "identity", ...). Training is deterministic: the
     same lines and settings give the same model bytes.
     """
-    if kind in ("char", "word"):
-        return CharTokenizer() if kind == "char" else WordTokenizer()
+    if kind in SIMPLE:
+        return SIMPLE[kind]()
     if kind not in TOKENIZER_KINDS:
         raise DataError(f"train_tokenizer: unknown kind {kind!r}; expected one of "
                         f"{', '.join(TOKENIZER_KINDS)}")
@@ -141,10 +171,8 @@ def tokenizer_from_state(state: dict[str, Any]) -> Tokenizer:
     if not isinstance(state, dict):
         raise TypeError(f"tokenizer_from_state: expected a dict, got {type(state).__name__}")
     kind = state.get("kind")
-    if kind == "char":
-        return CharTokenizer()
-    if kind == "word":
-        return WordTokenizer()
+    if kind in SIMPLE:
+        return SIMPLE[kind]()
     if kind in ("bpe", "unigram"):
         if "model" not in state:
             raise DataError(f"tokenizer_from_state: a {kind} state needs its 'model' bytes")

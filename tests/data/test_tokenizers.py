@@ -64,6 +64,16 @@ def test_subword_normalises_whitespace(subword):
     assert subword.detokenize(subword.tokenize("  the   cat ")) == "the cat"
 
 
+def test_tweet_tokenizer_lowercases_and_replaces_links_and_names():
+    tokenizer = tokenizer_from_state(train_tokenizer("tweet", ["ignored"]).to_state())
+    assert tokenizer.tokenize("@united you guys SUCK!! http://t.co/x #fail") == [
+        "@user", "you", "guys", "suck", "!!", "url", "#fail"]
+    assert tokenizer.tokenize("I don't trust it_\xe2\x80\x99s \xd5\xa2_\xce_ ok www.x.com") == [
+        "i", "don't", "trust", "it", "s", "ok", "url"]  # mojibake and '_' dropped
+    assert tokenizer.tokenize("\U0001f600 ...") == ["..."]
+    assert tokenizer.detokenize(["not", "bad", "!"]) == "not bad !"
+
+
 @pytest.mark.parametrize("kind", SUBWORD)
 def test_training_is_deterministic(kind):
     first = train_tokenizer(kind, corpus(), vocab_size=60)
@@ -108,7 +118,7 @@ def test_state_round_trip_through_a_weights_only_checkpoint(kind):
 
 @pytest.mark.parametrize(("call", "error", "match"), [
     (lambda: train_tokenizer("chars", ["a"]), DataError,
-     "train_tokenizer: unknown kind 'chars'; expected one of char, word, bpe, unigram"),
+     "train_tokenizer: unknown kind 'chars'; expected one of char, word, tweet, bpe, unigram"),
     (lambda: train_tokenizer("bpe", ["", "  "]), DataError, "at least one non-empty training line"),
     (lambda: train_tokenizer("bpe", ["abcdefghijklmnop"], vocab_size=5), DataError,
      r"could not train a bpe model with vocab_size=5: Vocabulary size is smaller than"),
@@ -116,7 +126,7 @@ def test_state_round_trip_through_a_weights_only_checkpoint(kind):
      "vocab_size must be an int, got '8'"),
     (lambda: tokenizer_from_state("char"), TypeError, "expected a dict, got str"),
     (lambda: tokenizer_from_state({"kind": "sp"}), DataError,
-     "unknown kind 'sp'; expected one of char, word, bpe, unigram"),
+     "unknown kind 'sp'; expected one of char, word, tweet, bpe, unigram"),
     (lambda: tokenizer_from_state({}), DataError, "unknown kind None"),
     (lambda: tokenizer_from_state({"kind": "bpe"}), DataError, "needs its 'model' bytes"),
     (lambda: tokenizer_from_state({"kind": "bpe", "model": b"junk"}), DataError,

@@ -52,7 +52,8 @@ class ClassifyData:
 
     dir: str = "data"  # folder with {train,valid,test}.txt, or all.txt when folds ≥ 2
     prepare: str | None = None  # pang_lee: gensim's 200 labelled sentences into all.txt
-    tokenizer: Literal["word", "char"] = "word"  # tokens: space-separated words, or characters
+    tokenizer: Literal["word", "char", "tweet"] = "word"  # space-separated words, characters, or
+    # TweetTokenizer's lower-cased words and punctuation (links → url, @names → @user)
     min_freq: int = 1  # training tokens seen fewer times map to <unk>
     batch_size: int = 32  # sentences per batch
     folds: int = 0  # k ≥ 2: k-fold cross-validation of all.txt; 0: the three files
