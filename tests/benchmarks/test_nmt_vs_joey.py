@@ -1,0 +1,117 @@
+"""benchmarks/nmt_vs_joey/joey_config.py: the Joey NMT config has the sizes asked for, and the
+batch-size conversion gives Joey seqkit's target tokens per update (no Joey needed)."""
+
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqkit.core.schedules import schedule
+from seqkit.data import token_batches
+from seqkit.tasks import load_recipe
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPE = ROOT / "recipes" / "bible-es-en.yaml"
+JOEY_SIZES = ["model.readout_dim=512", "model.tie_embeddings=false"]
+
+
+def _module():
+    path = ROOT / "benchmarks" / "nmt_vs_joey" / "joey_config.py"
+    spec = importlib.util.spec_from_file_location("joey_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+joey = _module()
+
+
+def _lengths(n: int = 400, seed: int = 0) -> tuple[list[int], list[int]]:
+    rng = random.Random(seed)
+    src = [rng.randint(1, 60) for _ in range(n)]
+    return src, [max(1, s + rng.randint(-8, 8)) for s in src]
+
+
+def test_joey_batches_worked_example():
+    # the docstring's example: counts 4, then 7 (7 × 2 ≥ 10 cuts), then 5 alone
+    assert joey.joey_batches([3, 1, 4], [2, 6, 4], 10, [0, 1, 2]) == [[0, 1], [2]]
+
+
+def test_joey_batches_cut_once_the_padded_size_reaches_the_budget():
+    src, tgt = _lengths()
+    order = list(range(len(src)))
+    random.Random(1).shuffle(order)
+    batches = joey.joey_batches(src, tgt, 500, order)
+    assert [i for b in batches for i in b] == order
+    for batch in batches[:-1]:
+        padded = [max(src[i], tgt[i]) + 1 for i in batch]
+        assert max(padded) * len(batch) >= 500 > max(padded[:-1]) * (len(batch) - 1)
+
+
+def test_seqkit_targets_per_update_counts_t_plus_one_per_sentence():
+    src, tgt = _lengths()
+    batches = token_batches([max(s, t + 2) for s, t in zip(src, tgt, strict=True)], 1000,
+                            generator=torch.Generator().manual_seed(0))
+    expected = sum(t + 1 for t in tgt) / len(batches)
+    assert joey.seqkit_targets_per_update(src, tgt, 1000) == pytest.approx(expected)
+
+
+def test_joey_batch_size_is_the_smallest_budget_reaching_the_target():
+    src, tgt = _lengths()
+    target = joey.seqkit_targets_per_update(src, tgt, 1000)
+    budget = joey.joey_batch_size(src, tgt, target)
+    assert joey.joey_targets_per_update(src, tgt, budget) >= target
+    assert joey.joey_targets_per_update(src, tgt, budget - 1) < target
+    assert budget > 1000  # random batches pad more: Joey needs a larger budget for as many
+
+
+def test_joey_config_has_the_recipe_sizes():
+    recipe = load_recipe(RECIPE, JOEY_SIZES)
+    config = joey.joey_config(recipe, model_dir="m", data_prefix={"train": "d/train"},
+                              spm_model="spm.model", vocab_file="vocab.txt", batch_size=4190,
+                              log_every=50, valid_every=300)
+    model, training = config["model"], config["training"]
+    E, H = recipe.model.embedding_dim, recipe.model.hidden_size
+    assert model["encoder"] | {"embeddings": None} == {
+        "type": "recurrent", "rnn_type": "gru", "hidden_size": H, "bidirectional": True,
+        "num_layers": 1, "dropout": 0.2, "freeze": False, "embeddings": None}
+    decoder = model["decoder"]
+    assert (decoder["type"], decoder["hidden_size"], decoder["attention"]) == (
+        "recurrent", 2 * H, "bahdanau")
+    assert decoder["input_feeding"] and decoder["activation"] == "tanh"
+    assert model["encoder"]["embeddings"] == decoder["embeddings"] == {"embedding_dim": E,
+                                                                       "dropout": 0.2}
+    assert (training["batch_size"], training["batch_type"]) == (4190, "token")
+    assert training["label_smoothing"] == recipe.label_smoothing
+    assert training["scheduling"] == "warmupinversesquareroot"
+    for side in ("src", "trg"):
+        assert config["data"][side]["tokenizer_cfg"] == {"model_file": "spm.model"}
+        assert config["data"][side]["max_length"] == recipe.data.max_length
+    assert config["testing"]["beam_size"] == 5
+
+
+def test_joey_rate_equals_seqkit_inverse_sqrt_after_warm_up():
+    recipe = load_recipe(RECIPE, JOEY_SIZES)
+    training = joey.joey_config(recipe, model_dir="m", data_prefix={}, spm_model="s",
+                                vocab_file="v", batch_size=1, log_every=50,
+                                valid_every=300)["training"]
+    ours = schedule("inverse_sqrt", warmup_steps=recipe.train.warmup_steps,
+                    **recipe.train.schedule_options)
+    W, peak = training["learning_rate_warmup"], training["learning_rate_peak"]
+    for t in (W, 2 * W, 10_000):
+        joey_rate = peak * W ** 0.5 * t ** -0.5  # WarmupInverseSquareRootScheduler
+        assert recipe.train.lr * ours(t) == pytest.approx(joey_rate)
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ([], "model.readout_dim"),  # the recipe's D = 256: Joey's h̃ is as wide as s<t>
+    ([*JOEY_SIZES, "model.readout=concat", "model.input_feeding=false"], "model.readout"),
+    ([*JOEY_SIZES, "train.warmup_steps=100"], "train.schedule"),  # k = 20 ≠ √100
+])
+def test_joey_config_refuses_what_joey_cannot_express(overrides, key):
+    recipe = load_recipe(RECIPE, overrides)
+    with pytest.raises(ValueError, match=f"joey_config: {key}: expected"):
+        joey.joey_config(recipe, model_dir="m", data_prefix={}, spm_model="s", vocab_file="v",
+                         batch_size=1, log_every=50, valid_every=300)
