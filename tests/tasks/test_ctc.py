@@ -19,10 +19,11 @@ from seqkit.speech import corpus
 from seqkit.speech.audio import read_wav, resample, write_wav
 from seqkit.speech.ctc import ctc_loss
 from seqkit.speech.digits import LABELS
+from seqkit.speech.synth import espeak_variants
 from seqkit.tasks import load_recipe
 from seqkit.tasks.ctc import data as ctc_data
 from seqkit.tasks.ctc.model import CTCModel, CTCModelConfig
-from seqkit.tasks.ctc.task import CTCRecipe, CTCTask, Utterances
+from seqkit.tasks.ctc.task import Augmentation, CTCRecipe, CTCTask, Utterances
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("flite") is None,
                                 reason="needs espeak-ng and flite (Debian packages)")
@@ -62,10 +63,21 @@ def test_utterances_are_seeded_and_voices_held_out_by_split() -> None:
     assert text == same and torch.equal(wave, again)
     assert 1 <= len(text.split()) <= 6 and set(text) <= set(LABELS[1:])
     rng = random.Random(0)
-    train = {ctc_data.voice_for("train", rng).variant for _ in range(200)}
+    train = {ctc_data.voice_for("train", rng, "numbered").variant for _ in range(200)}
     held = {ctc_data.voice_for("test-espeak", rng).variant for _ in range(200)}
     assert train == set(ctc_data.TRAIN_VARIANTS) and held == set(ctc_data.HELD_OUT_VARIANTS)
     assert {ctc_data.voice_for("test-flite", rng).engine for _ in range(20)} == {"flite"}
+
+
+def test_the_wide_pool_is_every_variant_but_the_held_out_ones() -> None:
+    wide = ctc_data.train_variants("all")
+    assert set(wide) == set(espeak_variants()) - set(ctc_data.HELD_OUT_VARIANTS)
+    assert {"klatt", "m1", "m8", "f3", "croak", "whisper"} <= set(wide)
+    rng = random.Random(0)
+    for split in ("train", "valid"):
+        drawn = {ctc_data.voice_for(split, rng, "all").variant for _ in range(3000)}
+        assert drawn <= set(wide) and not drawn & set(ctc_data.HELD_OUT_VARIANTS)
+        assert len(drawn) > 90  # the pool is used, not a corner of it
 
 
 def test_condition_sets_level_band_silence_and_snr() -> None:
@@ -143,12 +155,44 @@ def test_batches_cover_the_split_and_the_loss_is_ctc_per_character(run) -> None:
 def test_spec_augment_is_drawn_per_epoch_and_item(run) -> None:
     recipe = load_recipe(run / "tiny.yaml")
     waves = corpus.load(recipe.data.path("train"))
+    masks = Augmentation(spec_augment=True)
     plain = Utterances(waves, recipe.features)[2][0]
-    masked = Utterances(waves, recipe.features, augment=True, seed=3, epoch=0)[2][0]
-    other = Utterances(waves, recipe.features, augment=True, seed=3, epoch=1)[2][0]
+    masked = Utterances(waves, recipe.features, augment=masks, seed=3, epoch=0)[2][0]
+    other = Utterances(waves, recipe.features, augment=masks, seed=3, epoch=1)[2][0]
     assert masked.shape == plain.shape and (masked == 0).sum() > (plain == 0).sum()
-    assert torch.equal(masked, Utterances(waves, recipe.features, True, 3, 0)[2][0])
+    assert torch.equal(masked, Utterances(waves, recipe.features, masks, 3, 0)[2][0])
     assert not torch.equal(masked, other)
+
+
+def test_speed_and_vtlp_are_drawn_per_epoch_and_item(run) -> None:
+    recipe = load_recipe(run / "tiny.yaml")
+    waves = corpus.load(recipe.data.path("train"))
+    plain = Utterances(waves, recipe.features)
+    assert torch.equal(Utterances(waves, recipe.features, Augmentation(), 3, 0)[2][0], plain[2][0])
+    for augment in (Augmentation(speed=0.1), Augmentation(vtlp=0.1),
+                    Augmentation(True, 0.1, 0.1)):
+        first = Utterances(waves, recipe.features, augment, seed=3, epoch=0)
+        again = Utterances(waves, recipe.features, augment, seed=3, epoch=0)
+        later = Utterances(waves, recipe.features, augment, seed=3, epoch=1)
+        for i in range(4):
+            x, y = first[i]
+            assert torch.equal(x, again[i][0]) and y == plain[i][1]
+            assert x.shape[1] == recipe.features.n_mels
+            # VTLP keeps the frames; a 0.9–1.1 times faster utterance is 1/1.1 … 1/0.9 as long
+            ratio = x.shape[0] / plain[i][0].shape[0]
+            assert ratio == 1 if augment.speed == 0 else 1 / 1.1 - 0.02 <= ratio <= 1 / 0.9 + 0.02
+        # another epoch, other draws (one item may draw the same speed, rounded to 1/100)
+        assert sum(torch.equal(first[i][0], later[i][0]) for i in range(4)) <= 1
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("voices", "many", "data.voices: expected all or numbered"),
+    ("speed", 0.5, r"data.speed: expected in \[0, 0.5\)"),
+    ("vtlp", -0.1, r"data.vtlp: expected in \[0, 0.5\)"),
+])
+def test_augmentation_and_voice_settings_are_checked(key: str, value: object, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        ctc_data.DigitsDataConfig(**{key: value})
 
 
 def test_resume_equals_an_uninterrupted_run(run) -> None:

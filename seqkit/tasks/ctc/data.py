@@ -9,8 +9,11 @@ five") by a voice drawn for that split, played through :func:`seqkit.speech.corp
 seed gives one corpus on any number of processes.
 
 Voices: train and valid use espeak-ng's 8 English accents with the variants of
-:data:`TRAIN_VARIANTS`; ``test-espeak`` holds out the variants of :data:`HELD_OUT_VARIANTS`;
-``test-flite`` holds out the other engine, flite's four voices.
+``data.voices`` (:func:`train_variants`): ``all``, every variant in espeak-ng's ``voices/!v``
+folder but the held-out ones (97 of espeak-ng 1.51's 101: klatt…klatt6, m1–m5, m8, f1–f3,
+croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone;
+``test-espeak`` holds out the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out
+the other engine, flite's four voices.
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -19,14 +22,23 @@ import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seqkit.config import require
 from seqkit.data.preparers import check_prepared
 
 SPLITS = ("train", "valid", "test-espeak", "test-flite")
-TRAIN_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3")
-HELD_OUT_VARIANTS = ("m6", "m7", "f4", "f5")
+TRAIN_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3")  # data.voices: numbered
+HELD_OUT_VARIANTS = ("m6", "m7", "f4", "f5")  # test-espeak's; never in train or valid
+
+
+def train_variants(voices: str) -> tuple[str, ...]:
+    """The espeak-ng variants of train and valid for ``data.voices`` (module docstring)."""
+    if voices == "numbered":
+        return TRAIN_VARIANTS
+    from seqkit.speech.synth import espeak_variants
+
+    return tuple(v for v in espeak_variants() if v not in HELD_OUT_VARIANTS)
 
 
 @dataclass
@@ -43,7 +55,10 @@ class DigitsDataConfig:
     processes: int = 2  # synthesis processes of the preparer
     batch_frames: int = 20000  # batch budget: utterances × longest padded length in frames
     workers: int = 1  # DataLoader processes computing features (0: in the training process)
+    voices: Literal["all", "numbered"] = "all"  # training variants (module docstring)
     spec_augment: bool = True  # SpecAugment masks on training features (2 × 8 bands, 2 × 20 frames)
+    speed: float = 0.0  # training speed perturbation: factor uniform in [1 − speed, 1 + speed]
+    vtlp: float = 0.0  # training VTLP: warp factor α uniform in [1 − vtlp, 1 + vtlp]
 
     def __post_init__(self) -> None:
         for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
@@ -51,6 +66,9 @@ class DigitsDataConfig:
         require(self.max_digits >= self.min_digits, "data.max_digits",
                 f"≥ data.min_digits ({self.min_digits})", self.max_digits)
         require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
+        require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
+        for key in ("speed", "vtlp"):
+            require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
 
     def path(self, split: str) -> Path:
         """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
@@ -60,18 +78,19 @@ class DigitsDataConfig:
         return {"train": self.train, "valid": self.valid}.get(split, self.test)
 
 
-def voice_for(split: str, rng: random.Random) -> Any:
+def voice_for(split: str, rng: random.Random, voices: str = "all") -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70."""
     from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
 
     if split == "test-flite":
         return Voice("flite", rng.choice(FLITE_VOICES))
-    variants = HELD_OUT_VARIANTS if split == "test-espeak" else TRAIN_VARIANTS
+    variants = HELD_OUT_VARIANTS if split == "test-espeak" else train_variants(voices)
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
 
 
-def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int) -> tuple[Any, str]:
+def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
+              voices: str = "all") -> tuple[Any, str]:
     """Utterance i of ``split``: its conditioned waveform (N,) and transcript."""
     from seqkit.speech.corpus import condition
     from seqkit.speech.digits import read_out
@@ -80,7 +99,7 @@ def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int) -
     digits = "".join(rng.choice("0123456789")
                      for _ in range(rng.randint(min_digits, max_digits)))
     text = read_out(digits, rng)
-    return condition(voice_for(split, rng).say(text), rng), text
+    return condition(voice_for(split, rng, voices).say(text), rng), text
 
 
 def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
@@ -88,12 +107,13 @@ def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
     from seqkit.speech import corpus
 
     check_prepared(data.dir, {"seed": seed, "min_digits": data.min_digits,
-                              "max_digits": data.max_digits})
+                              "max_digits": data.max_digits,
+                              "train_variants": list(train_variants(data.voices))})
     for split in SPLITS:
         if data.path(split).is_file():
             continue
         make = functools.partial(utterance, split=split, seed=seed, min_digits=data.min_digits,
-                                 max_digits=data.max_digits)
+                                 max_digits=data.max_digits, voices=data.voices)
         waveforms = corpus.synthesise(make, data.size(split), data.processes,
                                       f"ctc_digits {split}")
         data.path(split).parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,10 @@ Recipe sections: ``data`` (:class:`~.data.DigitsDataConfig`), ``features``
 (``seqkit.speech.FeatureConfig``: log-mels, 25 ms windows every 10 ms, 40 bands) and ``model``
 (:class:`~.model.CTCModelConfig`), plus ``task``, ``seed`` and ``train``. Each utterance's
 log-mels are normalised per band over the utterance (so the recording level does not matter),
-masked SpecAugment-style in training, and padded into (B, T, F) batches by DataLoader workers.
+and padded into (B, T, F) batches by DataLoader workers. In training (:class:`Augmentation`) an
+utterance may be played at another speed (``data.speed``), its mel axis warped (``data.vtlp``,
+vocal-tract-length perturbation) and its log-mels masked (``data.spec_augment``): other speakers
+than the synthesiser's, for a model that must hear flite's voices having heard only espeak-ng's.
 The loss is −log p(l|x) summed over the batch and divided by its characters (the CTC loss of
 Graves et al. 2006, torch's kernel). Transcripts are decoded greedily (best path: argmax per
 frame, merge repeats, drop blanks) or by prefix beam search (``--beam K``), and scored by CER and
@@ -24,7 +27,7 @@ from seqkit.data import BatchLoader, DataError, pad, prepare, token_batches
 from seqkit.errors import ConfigError
 from seqkit.metrics.error_rate import ErrorRate, ErrorRateScore
 from seqkit.speech import corpus
-from seqkit.speech.audio import read_wav
+from seqkit.speech.audio import change_speed, read_wav
 from seqkit.speech.ctc import ctc_loss
 from seqkit.speech.decode import beam_decode, greedy_decode
 from seqkit.speech.digits import BLANK, LABELS, decode, encode
@@ -59,23 +62,42 @@ def collate(examples: Sequence[tuple[Tensor, list[int]]]) -> Batch:
     return Batch(x, x_lengths, y, y_lengths)
 
 
+class Augmentation(NamedTuple):
+    """What :class:`Utterances` does to a training utterance, drawn afresh per epoch and item."""
+
+    spec_augment: bool = False  # SpecAugment masks on the normalised log-mels
+    speed: float = 0.0  # speed factor uniform in [1 − speed, 1 + speed] (0: none)
+    vtlp: float = 0.0  # VTLP warp α uniform in [1 − vtlp, 1 + vtlp] (0: none)
+
+
 class Utterances(torch.utils.data.Dataset):
-    """Item i: (normalised log-mels (T, F), label ids) of utterance i; with ``augment``, masked by
-    SpecAugment drawn from its own seed (seed, epoch, i), so a resumed epoch sees the same masks."""
+    """Item i: (normalised log-mels (T, F), label ids) of utterance i; with ``augment``, played
+    at another speed, warped (VTLP) and masked (SpecAugment) as drawn from its own seed
+    (seed, epoch, i), so a resumed epoch sees the same augmentation."""
 
     def __init__(self, waveforms: corpus.Waveforms, features: FeatureConfig,
-                 augment: bool = False, seed: int = 0, epoch: int = 0) -> None:
-        self.waveforms, self.features, self.augment = waveforms, features, augment
+                 augment: Augmentation | None = None, seed: int = 0, epoch: int = 0) -> None:
+        self.waveforms, self.features = waveforms, features
+        self.augment = augment or Augmentation()
         self.seed, self.epoch = seed, epoch
 
     def __len__(self) -> int:
         return len(self.waveforms)
 
     def __getitem__(self, i: int) -> tuple[Tensor, list[int]]:
-        x = normalise(log_mel_spectrogram(self.waveforms.waveform(i), self.features))
-        if self.augment:
-            # a tuple of ints hashes alike in every process (no salt, unlike str)
-            generator = torch.Generator().manual_seed(hash((self.seed, self.epoch, i)))
+        augment, waveform, warp = self.augment, self.waveforms.waveform(i), 1.0
+        # a tuple of ints hashes alike in every process (no salt, unlike str)
+        generator = torch.Generator().manual_seed(hash((self.seed, self.epoch, i)))
+
+        def uniform(half_width: float) -> float:  # 1 + U(−half_width, half_width)
+            return 1.0 + half_width * (2 * float(torch.rand((), generator=generator)) - 1)
+
+        if augment.speed > 0:
+            waveform = change_speed(waveform, uniform(augment.speed))
+        if augment.vtlp > 0:
+            warp = uniform(augment.vtlp)
+        x = normalise(log_mel_spectrogram(waveform, self.features, warp))
+        if augment.spec_augment:
             x = spec_augment(x, generator=generator)
         return x, encode(self.waveforms.texts[i])
 
@@ -120,14 +142,16 @@ class CTCTask:
         return _load_split(str(self.recipe.data.path(name)))
 
     def batches(self, epoch: int) -> BatchLoader:
-        """The epoch's batches of similar lengths, B × T ≤ ``data.batch_frames``, in an order
-        drawn from (seed, epoch)."""
+        """The epoch's batches of similar lengths, B × T ≤ ``data.batch_frames`` (before speed
+        perturbation, which may lengthen T by up to 1/(1 − ``data.speed``)), in an order drawn
+        from (seed, epoch)."""
         data, features = self.recipe.data, self.recipe.features
         train = self.split("train")
         frames = [features.num_frames(n) for n in train.num_samples()]
         generator = torch.Generator().manual_seed(hash((self.recipe.seed, epoch)))
         order = token_batches(frames, data.batch_frames, generator=generator)
-        dataset = Utterances(train, features, data.spec_augment, self.recipe.seed, epoch)
+        augment = Augmentation(data.spec_augment, data.speed, data.vtlp)
+        dataset = Utterances(train, features, augment, self.recipe.seed, epoch)
         return BatchLoader(dataset, order, collate, workers=data.workers)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
