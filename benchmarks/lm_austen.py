@@ -1,8 +1,9 @@
 """Word-level language models of Jane Austen: LSTM, GRU and a plain RNN side by side with an
 interpolated Kneser–Ney n-gram model, and what gradient clipping changes for the plain RNN.
 
-Usage: python benchmarks/lm_austen.py [--minutes 2.5] [--quick] [--lr 3e-3] [--optimizer adam]
-                                      [--threads N] [--out FILE]
+Usage: python benchmarks/lm_austen.py [--minutes 2.5] [--steps N] [--quick] [--lr 3e-3]
+                                      [--optimizer adam]
+                                      [--cells lstm,gru,rnn] [--threads N] [--out FILE]
 
 Every model gets the data, vocabulary and batches of ``recipes/word-lm-austen.yaml`` (prepared on
 the first run) and the same wall-clock budget (``--minutes`` each; the default run takes about
@@ -10,8 +11,10 @@ the first run) and the same wall-clock budget (``--minutes`` each; the default r
 cross-entropy, </s> included, out-of-vocabulary words as <unk>, the same definition for every
 row. The plain RNN is trained three times: clipped by norm (‖g‖₂ ≤ 1), by value (|g_i| ≤ 0.01)
 and not at all; the table gives each run's median and largest gradient norm ‖g‖₂ before
-clipping, and the share of its steps that were clipped. ``--quick`` (1–3 minutes) runs each
-model for a few steps on a 2,000-word vocabulary: a smoke test, not a measurement.
+clipping, and the share of its steps that were clipped (``--cells rnn --optimizer sgd --lr 1``:
+the clipping rows alone, with plain SGD, where exploding gradients show). ``--quick`` (1–3
+minutes) runs each model for a few steps on a 2,000-word vocabulary: a smoke test, not a
+measurement.
 """
 
 import argparse
@@ -94,15 +97,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=2.5, help="training time per model")
     parser.add_argument("--quick", action="store_true", help="a few steps each: a smoke test")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="stop each model after this many updates too (equal work under load)")
     parser.add_argument("--lr", type=float, default=None, help="default: the recipe's")
     parser.add_argument("--optimizer", default=None, help="default: the recipe's")
     parser.add_argument("--order", type=int, default=3, help="n of the Kneser–Ney baseline")
+    parser.add_argument("--cells", default="lstm,gru,rnn", help="the cells to train, e.g. rnn")
     parser.add_argument("--threads", type=int, default=None, help="torch's CPU threads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None,
                         help="default: benchmarks/results/lm_austen[_quick].json")
     args = parser.parse_args()
-    args.max_steps = 10 if args.quick else None
+    args.max_steps = 10 if args.quick else args.steps
+    cells = args.cells.split(",")
+    if unknown := set(cells) - {cell for _, cell, _, _ in VARIANTS}:
+        parser.error(f"--cells: unknown cell {sorted(unknown)[0]!r}; expected lstm, gru or rnn")
     args.out = args.out or Path(f"benchmarks/results/lm_austen{'_quick' * args.quick}.json")
     sets = ["data.max_vocab=2000"] if args.quick else []
     recipe = load_recipe(RECIPE, sets)
@@ -113,7 +122,7 @@ def main() -> None:
     load_before = os.getloadavg()
     task = LanguageModelTask.build(recipe)
     rows = []
-    for name, cell, clipping, theta in VARIANTS:
+    for name, cell, clipping, theta in [v for v in VARIANTS if v[1] in cells]:
         rows.append({"name": name, **train(task, cell, clipping, theta, args)})
         print(f"{name}: perplexity {rows[-1]['perplexity']:.1f} after {rows[-1]['steps']} steps",
               flush=True)
