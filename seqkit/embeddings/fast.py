@@ -2,14 +2,15 @@
 
 A :class:`~seqkit.embeddings.corpus.Windows` batch from :class:`WindowStream` holds consecutive
 text: row i is position i of the (subsampled) chunk and its window slot at offset d holds position
-i + d. Cut the text into blocks of L positions; the windows of block b reach the L + 2W positions
-[bL − W, bL + L + W). So all the scores of a block are one small matrix product,
+i + d. Cut the text into blocks of L positions; the windows of block b reach the R = L + 2W
+positions [bL − W, bL + L + W). So all the scores of a block are one small matrix product,
 
-    S_b = H_b Θ_bᵀ       H_b (L, E) rows h_i,  Θ_b (L + 2W, E) rows θ of the reachable words
+    S_b = H_b Θ_bᵀ       H_b (L, E) rows h_i,  Θ_b (R, E) rows θ of the reachable words
 
-of which the band M_b (L, L + 2W), 1 where position bL + r has position bL + q − W in its reduced
+of which the band M_b (L, R), 1 where position bL + r has position bL + q − W in its reduced
 window, keeps the real (c, t) pairs. Gradients are the same products transposed, and every row of
-``embedding`` and ``theta`` is gathered and scattered once per position instead of once per pair.
+``embedding`` and ``theta`` is gathered once per position instead of once per pair. For CBOW the
+band gives the window means too: H_b = (M_b / |window|) E_b, E_b (R, E) the reachable e's.
 The k noise words are shared by the L centers of a block (``noise`` (nb, k)): with them the step
 equals ``sgd_step`` given each window its block's noise words (tested).
 
@@ -18,6 +19,7 @@ its CBOW.
 """
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -26,25 +28,39 @@ from seqkit.embeddings.corpus import Windows
 from seqkit.embeddings.word2vec import Word2Vec
 
 
-def _band(windows: Windows, L: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The padded text (Np,), its W-extended copy (Np + 2W,) and the band M (Np, L + 2W).
+class Blocks(NamedTuple):
+    """A :class:`Windows` batch of N centers cut into nb = ⌈N / L⌉ blocks (padding: word 0,
+    an empty window)."""
+
+    text: torch.Tensor  # (Np,) the center words c, Np = nb · L
+    extended: torch.Tensor  # (Np + 2W,) the text with W words of padding on each side
+    M: torch.Tensor  # (nb, L, R) the band: 1 where reachable position q is in center r's window
+    used: torch.Tensor  # (nb, L) 1 for the centers with a non-empty window (those that update)
+
+    def reach(self) -> torch.Tensor:
+        """(nb, R) the word at each reachable position of each block."""
+        return _windows_of(self.extended, self.M.shape[1], (self.M.shape[2] - self.M.shape[1]) // 2)
+
+
+def blocks(windows: Windows, L: int, dtype: torch.dtype) -> Blocks:
+    """The batch cut into blocks of L centers, with its band M in ``dtype``.
 
     Example, L = 2, W = 1: row i = 3 (block 1, r = 1) with its offset +1 in its window has
-    M[3, r + W + d] = M[3, 3] = 1: column q = 3 of block 1 is extended position 2 + 3 = 5, i.e.
-    text position 5 − W = 4 = i + d.
+    M[1, r, r + W + d] = M[1, 1, 3] = 1: column q = 3 of block 1 is extended position 2 + 3 = 5,
+    i.e. text position 5 − W = 4 = i + d.
     """
     text, mask = windows.center, windows.mask  # (N,), (N, 2W)
     N, W = text.numel(), mask.shape[1] // 2
     Np = -(-N // L) * L
-    pad = text.new_zeros(Np - N)
-    text = torch.cat([text, pad])  # (Np,)
+    text = torch.cat([text, text.new_zeros(Np - N)])  # (Np,)
     mask = torch.cat([mask, mask.new_zeros(Np - N, 2 * W)])  # (Np, 2W)
     offsets = torch.cat([torch.arange(-W, 0), torch.arange(1, W + 1)]).to(text.device)
     column = (torch.arange(Np, device=text.device) % L)[:, None] + W + offsets  # (Np, 2W)
-    band = torch.zeros(Np, L + 2 * W, device=text.device)
-    band.scatter_(1, column, mask.to(band.dtype))
+    band = torch.zeros(Np, L + 2 * W, dtype=dtype, device=text.device)
+    band.scatter_(1, column, mask.to(dtype))
     extended = torch.cat([text.new_zeros(W), text, text.new_zeros(W)])  # (Np + 2W,)
-    return text, extended, band
+    used = mask.any(1).to(dtype).view(-1, L)
+    return Blocks(text, extended, band.view(-1, L, L + 2 * W), used)
 
 
 def _windows_of(x: torch.Tensor, L: int, W: int) -> torch.Tensor:
@@ -61,67 +77,91 @@ def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: 
     Returns the mean of the negative-sampling loss L(c, t) over the batch's examples before the
     step (a scalar tensor; its (c, t) pairs for skip-gram, its windows for CBOW).
     """
-    text, extended, band = _band(windows, L)
-    W = (band.shape[1] - L) // 2
-    nb, V, E = text.numel() // L, model.embedding.shape[0], model.embedding.shape[1]
-    M = band.view(nb, L, L + 2 * W).to(model.embedding.dtype)
-    ids_x = _windows_of(extended, L, W)  # (nb, L + 2W) word of each reachable position
-    pairs = M.sum(2)  # (nb, L) (c, t) pairs per center
-    skipgram = model.config.arch == "skipgram"
-    used = (pairs > 0).to(M.dtype)  # (nb, L) centers with a window: the examples that update
-    examples = pairs if skipgram else used  # (nb, L) positive targets per center
-    theta_n = model.theta[noise]  # (nb, k, E)
-
-    if skipgram:
-        H = model.embedding[text].view(nb, L, E)
-        theta_x = _windows_of(model.theta[extended], L, W)  # (nb, L + 2W, E)
-        S = torch.bmm(H, theta_x.transpose(1, 2))  # (nb, L, L + 2W) θ_tᵀ e_c
-        G = M * (1 - torch.sigmoid(S)) * lr  # (nb, L, L + 2W)
-        loss = -(M * F.logsigmoid(S)).sum()
-    else:
-        e_x = _windows_of(model.embedding[extended], L, W)  # (nb, L + 2W, E)
-        H = torch.bmm(M / pairs.clamp(min=1)[..., None], e_x)  # (nb, L, E) window means
-        theta_t = model.theta[text].view(nb, L, E)
-        s_t = (H * theta_t).sum(2)  # (nb, L) θ_cᵀ h
-        g = examples * (1 - torch.sigmoid(s_t)) * lr  # (nb, L)
-        loss = -(examples * F.logsigmoid(s_t)).sum()
-    S_n = torch.bmm(H, theta_n.transpose(1, 2))  # (nb, L, k)
-    G_n = -torch.sigmoid(S_n) * examples[..., None] * lr
-    loss = loss - (examples[..., None] * F.logsigmoid(-S_n)).sum()
-    # G_n (nb, L, k): each of a center's pairs meets the block's k noise words
-    dH = torch.bmm(G_n, theta_n)  # (nb, L, E)
-
-    # n(θ_w), n(e_w): how many updates each row gets (the mean-of-updates rule of sgd_step)
-    n_theta = torch.zeros(V, dtype=M.dtype, device=M.device)
-    n_theta.index_add_(0, noise.flatten(), used.sum(1).repeat_interleave(noise.shape[1]))
-    if skipgram:
-        dH += torch.bmm(G, theta_x)
-        n_theta.index_add_(0, ids_x.flatten(), M.sum(1).flatten())
-        n_e = torch.zeros(V, dtype=M.dtype, device=M.device).index_add_(0, text, used.flatten())
-    else:
-        n_theta.index_add_(0, text, used.flatten())
-        n_e = torch.zeros(V, dtype=M.dtype, device=M.device).index_add_(
-            0, ids_x.flatten(), M.sum(1).flatten())
-    n_theta = (n_theta / max_updates).clamp_(min=1)  # the scale min(1, max_updates / n)
-    n_e = (n_e / max_updates).clamp_(min=1)
-
-    d_theta_n = torch.bmm(G_n.transpose(1, 2), H) / n_theta[noise][..., None]  # (nb, k, E)
-    _scatter(model.theta, noise, d_theta_n)
-    if skipgram:
-        d_theta_x = torch.bmm(G.transpose(1, 2), H) / n_theta[ids_x][..., None]
-        _scatter(model.theta, ids_x, d_theta_x)
-        _scatter(model.embedding, text, dH / n_e[text].view(nb, L, 1))
-    else:
-        _scatter(model.theta, text, g[..., None] * H / n_theta[text].view(nb, L, 1))
-        dH += g[..., None] * theta_t
-        d_e_x = torch.bmm(M.transpose(1, 2), dH) / n_e[ids_x][..., None]  # (nb, L + 2W, E)
-        _scatter(model.embedding, ids_x, d_e_x)
-    return loss / examples.sum().clamp(min=1)
+    b = blocks(windows, L, model.embedding.dtype)
+    step = _skipgram_step if model.config.arch == "skipgram" else _cbow_step
+    loss, examples = step(model, b, noise, lr, max_updates)
+    return loss / examples.clamp(min=1)
 
 
-def _scatter(weight: torch.Tensor, ids: torch.Tensor, update: torch.Tensor) -> None:
-    """weight[ids] += update, repeated ids summed; ``update`` has ids' shape + (E,).
+def _skipgram_step(model: Word2Vec, b: Blocks, noise: torch.Tensor, lr: float,
+                   max_updates: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Skip-gram: h = e_c, the window's words are the targets. (summed loss, pairs)."""
+    nb, L, R = b.M.shape
+    V, E = model.theta.shape
+    reach = b.reach()  # (nb, R)
+    H = model.embedding.index_select(0, b.text).view(nb, L, E)  # (nb, L, E) e_c
+    theta_x = _windows_of(model.theta.index_select(0, b.extended), L, (R - L) // 2)  # (nb, R, E)
+    S = torch.bmm(H, theta_x.transpose(1, 2))  # (nb, L, R) θ_tᵀ e_c
+    G = torch.sigmoid(-S).mul_(b.M).mul_(lr)  # (nb, L, R) lr (1 − σ(s)) on the pairs
+    pairs = b.M.sum(2)  # (nb, L)
+    theta_n, G_n, loss = _negatives(model.theta, noise, H, pairs, lr)
+    loss -= (b.M * F.logsigmoid(S)).sum()
 
-    ``index_put_(accumulate=True)`` ran ~4× faster than ``index_add_`` on CPU here.
+    inv_theta = _inverse_scale(V, max_updates, (noise, _per_block(b.used, noise)),
+                               (reach, b.M.sum(1)))
+    inv_e = _inverse_scale(V, max_updates, (b.text, b.used))[b.text].view(nb, L, 1)
+    dH = torch.baddbmm(torch.bmm(G_n * inv_e, theta_n), G * inv_e, theta_x)  # (nb, L, E)
+    d_theta_x = torch.bmm((G * inv_theta[reach][:, None, :]).transpose(1, 2), H)  # (nb, R, E)
+    d_theta_n = torch.bmm((G_n * inv_theta[noise][:, None, :]).transpose(1, 2), H)  # (nb, k, E)
+    model.theta.index_add_(0, reach.reshape(-1), d_theta_x.view(-1, E))
+    model.theta.index_add_(0, noise.reshape(-1), d_theta_n.view(-1, E))
+    model.embedding.index_add_(0, b.text, dH.view(-1, E))
+    return loss, pairs.sum()
+
+
+def _cbow_step(model: Word2Vec, b: Blocks, noise: torch.Tensor, lr: float,
+               max_updates: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """CBOW: h is the window's mean, the center is the target. (summed loss, windows)."""
+    nb, L, R = b.M.shape
+    V, E = model.theta.shape
+    reach = b.reach()  # (nb, R)
+    e_x = _windows_of(model.embedding.index_select(0, b.extended), L, (R - L) // 2)  # (nb, R, E)
+    mean = b.M / b.M.sum(2, keepdim=True).clamp(min=1)  # (nb, L, R) rows 1/|window| on the band
+    H = torch.bmm(mean, e_x)  # (nb, L, E) window means h
+    theta_t = model.theta.index_select(0, b.text).view(nb, L, E)  # (nb, L, E) θ_c
+    s = (H * theta_t).sum(2)  # (nb, L) θ_cᵀ h
+    g = torch.sigmoid(-s).mul_(b.used).mul_(lr)  # (nb, L) lr (1 − σ(s))
+    theta_n, G_n, loss = _negatives(model.theta, noise, H, b.used, lr)
+    loss -= (b.used * F.logsigmoid(s)).sum()
+
+    inv_theta = _inverse_scale(V, max_updates, (noise, _per_block(b.used, noise)),
+                               (b.text, b.used))
+    inv_e = _inverse_scale(V, max_updates, (reach, b.M.sum(1)))[reach]  # (nb, R)
+    # every window word gets the whole ∂/∂h (word2vec's cbow_mean rule, Word2Vec.sgd_step)
+    dH = torch.baddbmm(g[..., None] * theta_t, G_n, theta_n)  # (nb, L, E)
+    d_e_x = torch.bmm((b.M * inv_e[:, None, :]).transpose(1, 2), dH)  # (nb, R, E)
+    d_theta_t = (g * inv_theta[b.text].view(nb, L))[..., None] * H  # (nb, L, E)
+    d_theta_n = torch.bmm((G_n * inv_theta[noise][:, None, :]).transpose(1, 2), H)  # (nb, k, E)
+    model.theta.index_add_(0, b.text, d_theta_t.view(-1, E))
+    model.theta.index_add_(0, noise.reshape(-1), d_theta_n.view(-1, E))
+    model.embedding.index_add_(0, reach.reshape(-1), d_e_x.reshape(-1, E))
+    return loss, b.used.sum()
+
+
+def _negatives(theta: torch.Tensor, noise: torch.Tensor, H: torch.Tensor, weight: torch.Tensor,
+               lr: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The noise words' part of the step, each center's k terms counted ``weight`` (nb, L) times.
+
+    Returns θ_n (nb, k, E), G_n = −lr · weight · σ(θ_nᵀ h) (nb, L, k) and the summed loss
+    −Σ weight · log σ(−θ_nᵀ h).
     """
-    weight.index_put_((ids.reshape(-1),), update.reshape(-1, weight.shape[1]), accumulate=True)
+    theta_n = theta.index_select(0, noise.reshape(-1)).view(*noise.shape, -1)  # (nb, k, E)
+    S_n = torch.bmm(H, theta_n.transpose(1, 2))  # (nb, L, k) θ_nᵀ h
+    G_n = torch.sigmoid(S_n).mul_(weight[..., None]).mul_(-lr)
+    return theta_n, G_n, -(weight[..., None] * F.logsigmoid(-S_n)).sum()
+
+
+def _per_block(used: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """(nb, k): each noise word updates θ once per center of its block that has a window."""
+    return used.sum(1, keepdim=True).expand_as(noise)
+
+
+def _inverse_scale(V: int, max_updates: float, *uses: tuple[torch.Tensor, torch.Tensor]
+                   ) -> torch.Tensor:
+    """1 / s(w) = 1 / max(1, n(w) / max_updates) for the V words (V,): the scale of
+    :meth:`Word2Vec.sgd_step`, n(w) summing the ``weights`` of the positions ``ids`` holding w
+    over the pairs (ids, weights) of ``uses``."""
+    n = torch.zeros(V, dtype=uses[0][1].dtype, device=uses[0][1].device)
+    for ids, weights in uses:
+        n.index_add_(0, ids.reshape(-1), weights.reshape(-1))
+    return n.div_(max_updates).clamp_(min=1).reciprocal_()
