@@ -15,14 +15,19 @@ Each chunk of sentences becomes one :class:`Windows` batch, as word2vec prepares
    sentence (after subsampling, so a dropped word widens the window as in word2vec).
 """
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from seqkit.data.errors import DataError
 from seqkit.embeddings.vocab import WordVocab
+
+LINE_END = "\x00"  # a line's end among the tokens of a chunk (the token NUL alone is one too)
 
 
 class Windows(NamedTuple):
@@ -47,13 +52,18 @@ def context_windows(ids: torch.Tensor, sentence: torch.Tensor, window: int,
     b ∈ [1, W]. Example, W = 2: for ids = [7, 8, 9] in one sentence and b = [2, 1, 2], position 0
     has context [-, -, 8, 9] (offsets −2, −1, +1, +2), position 1 has [-, 7, 9, -].
     """
-    N = ids.numel()
     offsets = torch.cat([torch.arange(-window, 0), torch.arange(1, window + 1)]).to(ids.device)
-    pos = torch.arange(N, device=ids.device)[:, None] + offsets  # (N, 2W)
-    inside = (pos >= 0) & (pos < N)
-    pos = pos.clamp(0, max(N - 1, 0))
-    mask = inside & (sentence[pos] == sentence[:, None]) & (offsets.abs() <= reduced[:, None])
-    return ids[pos], mask
+    # padding is in sentence −1, no sentence: a window never crosses the text's ends
+    mask = _around(sentence, window, -1) == sentence[:, None]
+    mask &= offsets.abs() <= reduced[:, None]
+    return _around(ids, window, 0), mask
+
+
+def _around(x: torch.Tensor, W: int, fill: int) -> torch.Tensor:
+    """(N, 2W): x[i + d] at offsets d = −W … −1, +1 … +W of each position i of x (N,), ``fill``
+    beyond its ends."""
+    span = F.pad(x, (W, W), value=fill).unfold(0, 2 * W + 1, 1)  # (N, 2W + 1) x[i − W … i + W]
+    return torch.cat([span[:, :W], span[:, W + 1:]], 1)
 
 
 class WindowStream:
@@ -74,6 +84,7 @@ class WindowStream:
         if not self.path.is_file():
             raise DataError(f"{self.path}: no such corpus file")
         self.keep = vocab.keep_probs(sample)  # (V,) P_keep(w)
+        self.ids = {**vocab.index, LINE_END: -2}  # token → id, the line end −2
         self.generator = torch.Generator().manual_seed(seed)
         self.offset, self.epoch = 0, 0
 
@@ -90,34 +101,35 @@ class WindowStream:
         with self.path.open("rb") as file:
             while self.epoch < self.epochs:
                 file.seek(self.offset)
-                lines = self._read_chunk(file)
-                if not lines:
+                text = self._read_chunk(file)
+                if not text:
                     self.offset, self.epoch = 0, self.epoch + 1
                     continue
                 self.offset = file.tell()
-                batch = self._windows(lines)
+                batch = self._windows(text)
                 if batch.center.numel():
                     yield batch
 
-    def _read_chunk(self, file) -> list[list[str]]:
-        lines, tokens = [], 0
-        while tokens < self.batch_words:
-            raw = file.readline()
-            if not raw:
-                break
-            try:
-                words = raw.decode("utf-8").split()
-            except UnicodeDecodeError as error:
-                raise DataError(f"{self.path}, byte {file.tell() - len(raw) + error.start}: not "
-                                f"UTF-8") from None
-            lines.append(words)
-            tokens += len(words)
-        return lines
+    def _read_chunk(self, file) -> str:
+        """Whole lines from the file's position on, ``batch_words`` tokens or more (fewer at the
+        end of the file)."""
+        start, lines, tokens = file.tell(), [], 0
+        while tokens < self.batch_words and (raw := file.readline()):
+            lines.append(raw)
+            tokens += len(raw.split())
+        try:
+            return b"".join(lines).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DataError(f"{self.path}, byte {start + error.start}: not UTF-8") from None
 
-    def _windows(self, lines: list[list[str]]) -> Windows:
-        encoded = [self.vocab.encode(words) for words in lines]
-        ids = torch.tensor([i for line in encoded for i in line], dtype=torch.long)  # (N,)
-        sentence = torch.repeat_interleave(torch.tensor([len(line) for line in encoded]))  # (N,)
+    def _windows(self, text: str) -> Windows:
+        # one split of the whole chunk, the line ends kept as the token LINE_END (id −2)
+        tokens = text.replace("\n", f" {LINE_END} ").split()
+        ids = list(map(self.ids.get, tokens, itertools.repeat(-1)))  # −1 for unknown words
+        ids = torch.from_numpy(np.array(ids, dtype=np.int64))  # (n,) (numpy converts 3× faster)
+        sentence = (ids == -2).cumsum(0)  # (n,) the line of each token
+        known = ids >= 0
+        ids, sentence = ids[known], sentence[known]  # (N,)
         kept = torch.rand(ids.numel(), generator=self.generator, dtype=torch.float64)
         kept = kept < self.keep[ids]
         ids, sentence = ids[kept], sentence[kept]
