@@ -64,7 +64,7 @@ def run_gensim(corpus: Path, tokens: int, sg: int, args: argparse.Namespace) -> 
 
 def run_seqkit(corpus: Path, tokens: int, vocab: WordVocab, arch: str,
                args: argparse.Namespace) -> dict:
-    config = Word2VecTrainConfig(epochs=args.epochs)
+    config = Word2VecTrainConfig(epochs=args.epochs, workers=args.threads)
     model = Word2Vec(len(vocab), Word2VecConfig(arch=arch))
     stream = WindowStream(corpus, vocab, config.window, config.sample, config.batch_words,
                           config.epochs, seed=config.seed)

@@ -7,12 +7,21 @@ word2vec lowers the learning rate linearly with the share of the corpus processe
 (words counted before subsampling, as gensim does), and applies it to every (c, t) pair's gradient
 (:meth:`Word2Vec.sgd_step`, run as :func:`~seqkit.embeddings.fast.banded_sgd_step`). The generic
 trainer can instead minimise :meth:`Word2Vec.negative_sampling_loss`; this loop is the fast path.
+
+With ``workers`` = n > 1, n threads each take the next batch and step without locking the
+model: Hogwild (Recht et al., 2011), as word2vec's and gensim's worker threads do. Batches, their
+learning rates and noise words are still handed out in stream order, but two threads updating
+the same row at once can lose one update, so such a run is not reproducible bit for bit.
 """
 
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import torch
 
 from seqkit.config import require
 from seqkit.embeddings.corpus import Windows
@@ -34,9 +43,10 @@ class Word2VecTrainConfig:
     block: int = 16  # L, consecutive centers sharing their k noise words (seqkit.embeddings.fast)
     max_updates: float = 32.0  # a row's summed update in a batch is scaled by min(1, this / n)
     seed: int = 1  # subsampling, reduced windows and noise words
+    workers: int = 1  # threads stepping at once (Hogwild, module docstring); 1: reproducible
 
     def __post_init__(self) -> None:
-        for key in ("window", "min_count", "epochs", "batch_words", "block"):
+        for key in ("window", "min_count", "epochs", "batch_words", "block", "workers"):
             require(getattr(self, key) >= 1, f"train.{key}", "≥ 1", getattr(self, key))
         require(self.sample >= 0, "train.sample", "≥ 0", self.sample)
         require(self.max_updates > 0, "train.max_updates", "> 0", self.max_updates)
@@ -58,22 +68,69 @@ class TrainStats(NamedTuple):
         return self.words / max(self.seconds, 1e-9)
 
 
+class _Steps:
+    """The batches of a stream with their learning rate α(p) and noise words, one at a time in
+    stream order to whichever worker asks."""
+
+    def __init__(self, model: Word2Vec, batches: Iterable[Windows], config: Word2VecTrainConfig,
+                 noise: NoiseSampler, total_words: int, words_done: int) -> None:
+        self.batches: Iterator[Windows] = iter(batches)
+        self.model, self.config, self.noise = model, config, noise
+        self.total_words, self.words = total_words, words_done
+        self.lock, self.stopped = threading.Lock(), False
+
+    def next(self) -> tuple[Windows, torch.Tensor, float] | None:
+        """The next batch, its noise words (nb, k) and α(p); None at the end or once stopped."""
+        with self.lock:
+            windows = None if self.stopped else next(self.batches, None)
+            if windows is None:
+                return None
+            c, device = self.config, self.model.embedding.device
+            lr = linear_lr(c.lr, c.min_lr, self.words / max(self.total_words, 1))
+            n = self.noise(-(-windows.center.numel() // c.block), self.model.config.negative)
+            self.words += windows.words
+        windows = windows._replace(center=windows.center.to(device),
+                                   context=windows.context.to(device), mask=windows.mask.to(device))
+        return windows, n.to(device), lr
+
+    def run(self) -> None:
+        """Step on batches until there are none left; a failing worker stops the others."""
+        try:
+            while (step := self.next()) is not None:
+                windows, noise, lr = step
+                banded_sgd_step(self.model, windows, noise, lr, self.config.block,
+                                self.config.max_updates)
+        except BaseException:
+            self.stopped = True
+            raise
+
+
 def fit_word2vec(model: Word2Vec, batches: Iterable[Windows], config: Word2VecTrainConfig,
                  noise: NoiseSampler, total_words: int, words_done: int = 0) -> TrainStats:
     """Run SGD over ``batches`` (a :class:`WindowStream`, or part of one).
 
     ``total_words`` is the denominator of the progress p (``epochs · vocab.counts.sum()``) and
     ``words_done`` its numerator so far: a resumed run passes its checkpoint's count and the
-    saved states of the stream and of ``noise``, and continues exactly (tested).
+    saved states of the stream and of ``noise``, and continues exactly (tested, one worker).
+    With ``config.workers`` > 1 torch uses one thread per worker meanwhile (two levels of
+    threads on the same cores stall each other).
     """
-    device = model.embedding.device
-    start, words = time.perf_counter(), words_done
-    for windows in batches:
-        lr = linear_lr(config.lr, config.min_lr, words / max(total_words, 1))
-        blocks = -(-windows.center.numel() // config.block)
-        n = noise(blocks, model.config.negative)  # (nb, k)
-        windows = windows._replace(center=windows.center.to(device),
-                                   context=windows.context.to(device), mask=windows.mask.to(device))
-        banded_sgd_step(model, windows, n.to(device), lr, config.block, config.max_updates)
-        words += windows.words
-    return TrainStats(words - words_done, time.perf_counter() - start)
+    steps = _Steps(model, batches, config, noise, total_words, words_done)
+    start = time.perf_counter()
+    if config.workers == 1:
+        steps.run()
+    else:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(config.workers) as pool:
+                workers = [pool.submit(steps.run) for _ in range(config.workers)]
+                try:
+                    for worker in workers:
+                        worker.result()
+                except BaseException:  # Ctrl-C: the workers finish their step and end
+                    steps.stopped = True
+                    raise
+        finally:
+            torch.set_num_threads(threads)
+    return TrainStats(steps.words - words_done, time.perf_counter() - start)
