@@ -110,13 +110,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--glove-epochs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--glove-threads", type=int, default=0,
+                        help="torch threads for GloVe (default: --threads)")
     parser.add_argument("--out", default="benchmarks/results/word2vec_vs_gensim.json")
     args = parser.parse_args()
     if args.quick:
         args.max_words, args.epochs, args.glove_epochs = args.max_words or 1_000_000, 1, 3
     torch.set_num_threads(args.threads)
     corpus, tokens = corpus_of(args)
-    status(f"corpus {corpus}: {tokens:,} words; load {os.getloadavg()[0]:.1f}")
+    load_start = os.getloadavg()[0]
+    status(f"corpus {corpus}: {tokens:,} words; load {load_start:.1f}")
     vocab = WordVocab.build((line.split() for line in corpus.open(encoding="utf-8")), 5)
     results = {}
     for arch, sg in (("skipgram", 1), ("cbow", 0)):
@@ -125,6 +128,7 @@ def main() -> None:
         status(f"seqkit {arch}")
         results[f"seqkit {arch}"] = run_seqkit(corpus, tokens, vocab, arch, args)
     status("seqkit glove")
+    torch.set_num_threads(args.glove_threads or args.threads)
     results["seqkit glove"] = run_glove(corpus, tokens, vocab, args)
     print(f"| model | words/s | train s | analogy (30k) | WS353 ρ | SimLex ρ |  ({tokens:,} "
           f"words, {args.epochs} epochs, {args.threads} threads, load "
@@ -138,7 +142,8 @@ def main() -> None:
         print(f"seqkit/gensim words/s, {arch}: {ratio:.2f}×")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"corpus_words": tokens, "settings": vars(args),
-                                          "load": os.getloadavg()[0], "results": results},
+                                          "load_start": load_start, "load": os.getloadavg()[0],
+                                          "results": results},
                                          indent=1))
 
 

@@ -58,15 +58,17 @@ def test_linear_lr():
     assert linear_lr(0.025, 1e-4, 1.0) == linear_lr(0.025, 1e-4, 3.0) == pytest.approx(1e-4)
 
 
-def test_skipgram_solves_the_planted_analogies(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_skipgram_solves_the_planted_analogies(tmp_path, workers):
     path = tmp_path / "planted.txt"
     lines = planted_corpus(path)
     # 47 words, none subsampled: in a batch each is updated many times, so max_updates = 4
     config = Word2VecTrainConfig(window=6, sample=0, min_count=1, epochs=8, batch_words=500,
-                                 lr=0.1, max_updates=4)
+                                 lr=0.1, max_updates=4, workers=workers)
     vocab, model, stream, noise, total = train(path, lines, config)
+    threads = torch.get_num_threads()
     stats = fit_word2vec(model, stream, config, noise, total)
-    assert stats.words == total
+    assert stats.words == total and torch.get_num_threads() == threads
     vectors = WordVectors(vocab.words, model.embedding.detach())
     assert vectors.analogy("man", "woman", "king")[0].word == "queen"
     solved = [vectors.analogy(a, b, c)[0].word == d
@@ -100,6 +102,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("window", 0, "train.window: expected ≥ 1, got 0"),
     ("sample", -1.0, "train.sample: expected ≥ 0, got -1.0"),
+    ("workers", 0, "train.workers: expected ≥ 1, got 0"),
     ("min_lr", 0.5, r"train.min_lr: expected in \[0, lr = 0.025\], got 0.5"),
 ])
 def test_config_errors(key, value, message):
