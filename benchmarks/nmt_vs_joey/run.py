@@ -3,7 +3,7 @@ one sentencepiece model, the same sizes, target tokens per update and wall-clock
 
     benchmarks/nmt_vs_joey/setup.sh                                  # Joey's own venv, once
     python benchmarks/nmt_vs_joey/run.py --threads 2                 # 2 × 60 minutes of training
-    python benchmarks/nmt_vs_joey/run.py --quick --threads 1         # ~8 minutes: throughput only
+    python benchmarks/nmt_vs_joey/run.py --quick --threads 1         # ~7-8 minutes: throughput only
 
 Reported per toolkit (a table on stdout, JSON in benchmarks/results/): training target tokens/s
 (median over the logged windows, the first and those holding a validation left out), updates in
