@@ -173,6 +173,12 @@ class _Cell(nn.Module):
     def reset_parameters(self) -> None:
         reset_uniform(self, self.hidden_size)
 
+    def step(self, gx: Tensor, state: State) -> State:
+        """One step from its input half: gx = W_ih x<t> + b_ih (B, G·H), state (B, H) each →
+        the new state; ``forward`` is ``step`` after that product. A caller whose x<t> has parts
+        known before the loop adds their products for all t at once (the seq2seq decoder does)."""
+        raise NotImplementedError
+
     def _input_gates(self, x: Tensor, states: Sequence[Tensor | None]) -> tuple[Tensor, State]:
         """Check x (B, I) and the states (B, H) (zeros when None); return W_ih x + b_ih and them."""
         name = type(self).__name__
@@ -229,8 +235,10 @@ class RNNCell(_Cell):
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, a_prev: Tensor | None = None) -> Tensor:
-        gx, state = self._input_gates(x, [a_prev])
-        return rnn_step(gx, state, self.weight_hh, self.bias_hh, self.nonlinearity)[0]
+        return self.step(*self._input_gates(x, [a_prev]))[0]
+
+    def step(self, gx: Tensor, state: State) -> State:
+        return rnn_step(gx, state, self.weight_hh, self.bias_hh, self.nonlinearity)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, nonlinearity={self.nonlinearity!r}"
@@ -276,8 +284,10 @@ class GRUCell(_Cell):
         self.reset = reset
 
     def forward(self, x: Tensor, a_prev: Tensor | None = None) -> Tensor:
-        gx, state = self._input_gates(x, [a_prev])
-        return gru_step(gx, state, self.weight_hh, self.bias_hh, self.reset)[0]
+        return self.step(*self._input_gates(x, [a_prev]))[0]
+
+    def step(self, gx: Tensor, state: State) -> State:
+        return gru_step(gx, state, self.weight_hh, self.bias_hh, self.reset)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, reset={self.reset!r}"
@@ -313,8 +323,10 @@ class SimplifiedGRUCell(_Cell):
         super().__init__(input_size, hidden_size, bias)
 
     def forward(self, x: Tensor, a_prev: Tensor | None = None) -> Tensor:
-        gx, state = self._input_gates(x, [a_prev])
-        return simple_gru_step(gx, state, self.weight_hh, self.bias_hh)[0]
+        return self.step(*self._input_gates(x, [a_prev]))[0]
+
+    def step(self, gx: Tensor, state: State) -> State:
+        return simple_gru_step(gx, state, self.weight_hh, self.bias_hh)
 
 
 class LSTMCell(_Cell):
@@ -362,9 +374,11 @@ class LSTMCell(_Cell):
                 "LSTMCell: expected state to be a pair (a_prev, c_prev), "
                 f"got {type(state).__name__}"
             )
-        gx, checked = self._input_gates(x, (None, None) if state is None else state)
-        a_t, c_t = lstm_step(gx, checked, self.weight_hh, self.bias_hh, self.weight_ch)
+        a_t, c_t = self.step(*self._input_gates(x, (None, None) if state is None else state))
         return a_t, c_t
+
+    def step(self, gx: Tensor, state: State) -> State:
+        return lstm_step(gx, state, self.weight_hh, self.bias_hh, self.weight_ch)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, peepholes={self.peepholes}"

@@ -207,6 +207,23 @@ def test_missing_state_means_zeros():
     torch.testing.assert_close(lstm(x), lstm(x, (zeros, zeros)))
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [RNNCell(I, H), GRUCell(I, H, reset="before"), SimplifiedGRUCell(I, H),
+     LSTMCell(I, H, peepholes=True)],
+    ids=lambda cell: type(cell).__name__,
+)
+def test_step_from_the_input_half_is_forward(cell):
+    """step(W_ih x + b_ih, state) is forward(x, state), exactly: forward is step after that
+    product (the seq2seq decoder calls step with the product assembled from column blocks)."""
+    x, a, c = _randn(B, I), _randn(B, H, seed=1), _randn(B, H, seed=2)
+    state = (a, c) if isinstance(cell, LSTMCell) else (a,)
+    out = cell(x, state if isinstance(cell, LSTMCell) else a)
+    stepped = cell.step(x @ cell.weight_ih.T + cell.bias_ih, state)
+    assert len(stepped) == len(state)
+    torch.testing.assert_close(stepped, out if isinstance(out, tuple) else (out,))
+
+
 def test_bias_false_registers_no_bias():
     assert [n for n, _ in LSTMCell(I, H, bias=False).named_parameters()] == [
         "weight_ih",
