@@ -193,7 +193,11 @@ class Seq2Seq(nn.Module):
                 f"Seq2Seq.decode_step: expected y_prev of rank 1 (B,), got rank {y_prev.dim()}"
             )
         e = self.dropout(self._embed_target(y_prev))  # (B, E)
-        features, state, alpha = self._step(e, state, encoded)
+        w_e, w_rest = self._split_input_weights()
+        features, state, alpha = self._step(F.linear(e, w_e, self.cell.bias_ih), w_rest, state,
+                                            encoded)
+        if self.config.readout == "concat":
+            features = torch.cat([features, e], dim=1)  # [s<t>; c<t>; E y<t−1>]
         return Step(F.log_softmax(self.readout(self.dropout(features)), dim=1), state, alpha)
 
     def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Tensor:
@@ -206,39 +210,60 @@ class Seq2Seq(nn.Module):
                 f"got {tuple(tgt_in.shape)}"
             )
         e = self.dropout(self._embed_target(tgt_in))  # (B, T, E)
+        # E y<t−1> is known for every t before the loop: its part of the first cell's input
+        # product, W_ih[:, :E] E y<t−1> + b_ih, is one product for all t (as the RNN layer does);
+        # unbind's backward stacks the T gradients once, where e[:, t] would zero (B, T, E) per t.
+        w_e, w_rest = self._split_input_weights()
+        gates_e = F.linear(e, w_e, self.cell.bias_ih).unbind(1)  # T × (B, G·2H)
         state, features = encoded.state, []
-        for t in range(tgt_in.shape[1]):
-            f, state, _ = self._step(e[:, t], state, encoded)
+        for gx_e in gates_e:
+            f, state, _ = self._step(gx_e, w_rest, state, encoded)
             features.append(f)
-        return self.readout(self.dropout(torch.stack(features, dim=1)))  # one product for all t
+        features = torch.stack(features, dim=1)  # (B, T, 4H) or (B, T, D)
+        if self.config.readout == "concat":
+            features = torch.cat([features, e], dim=2)  # [s<t>; c<t>; E y<t−1>] (B, T, 4H + E)
+        return self.readout(self.dropout(features))  # one product for all t
 
     def _embed_target(self, y: Tensor) -> Tensor:
         """E y for target ids y (N*) → (N*, E); √E · E y when tied (see the module's Note)."""
         e = self.tgt_embedding(y)
         return e * self.config.embedding_dim ** 0.5 if self.config.tie_embeddings else e
 
-    def _step(self, e: Tensor, state: State, encoded: Encoded) -> tuple[Tensor, State, Tensor]:
-        """E y<t−1> (B, E), the state at t−1 → the readout's input ([s<t>; c<t>; E y<t−1>]
-        (B, 4H + E), or h̃<t> (B, D)), the state at t, α<t,t'> (B, S)."""
+    def _split_input_weights(self) -> tuple[Tensor, Tensor]:
+        """The first cell's W_ih (G·2H, E + 2H [+ D]) split by the columns of its input
+        [E y<t−1>; c<t> (; h̃<t−1>)]: W_e (G·2H, E) and W_rest (G·2H, 2H [+ D]). Split once per
+        forward: a slice inside the loop would zero a gradient of W_ih's size at every step."""
+        return self.cell.weight_ih.split([self.config.embedding_dim, self.cell.input_size
+                                          - self.config.embedding_dim], dim=1)
+
+    def _step(
+        self, gx_e: Tensor, w_rest: Tensor, state: State, encoded: Encoded
+    ) -> tuple[Tensor, State, Tensor]:
+        """One decoder step. gx_e = W_e E y<t−1> + b_ih (B, G·2H), the embedding's part of the
+        first cell's input product (see :meth:`_split_input_weights`), and the state at t−1 →
+        the readout's input ([s<t>; c<t>] (B, 4H), to which the concat readout appends E y<t−1>,
+        or h̃<t> (B, D)), the state at t, α<t,t'> (B, S).
+
+        The first cell computes cell([E y<t−1>; c<t> (; h̃<t−1>)], s<t−1>) as W_ih times that
+        concatenation, written as the sum of its column blocks' products (tested equal)."""
         config = self.config
         L, lstm, feeding = config.decoder_layers, config.cell == "lstm", config.input_feeding
         s, memory_cells = state[:L], state[L:2 * L] if lstm else ()
         context, alpha = self.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
-        x = torch.cat([e, context, state[-1]] if feeding else [e, context], dim=1)  # (B, E+2H[+D])
+        rest = torch.cat([context, state[-1]], dim=1) if feeding else context  # (B, 2H [+ D])
+        gx = gx_e + F.linear(rest, w_rest)  # W_ih [E y<t−1>; c<t> (; h̃<t−1>)] + b_ih (B, G·2H)
         new_s, new_memory = [], []
         for layer, cell in enumerate([self.cell, *self.stacked_cells]):
-            if layer:
-                x = self.dropout(new_s[-1])  # (B, 2H)
-            if lstm:
-                h, c = cell(x, (s[layer], memory_cells[layer]))
-                new_s.append(h)
-                new_memory.append(c)
-            else:
-                new_s.append(cell(x, s[layer]))
+            if layer:  # layer l > 1 reads layer l−1's new state
+                gx = F.linear(self.dropout(new_s[-1]), cell.weight_ih, cell.bias_ih)  # (B, G·2H)
+            new = cell.step(gx, (s[layer], memory_cells[layer]) if lstm else (s[layer],))
+            new_s.append(new[0])
+            new_memory.extend(new[1:])
         state = (*new_s, *new_memory)
+        features = torch.cat([new_s[-1], context], dim=1)  # [s<t>; c<t>] (B, 4H)
         if self.config.readout == "concat":
-            return torch.cat([new_s[-1], context, e], dim=1), state, alpha
-        h_tilde = torch.tanh(self.attentional(self.dropout(torch.cat([new_s[-1], context], 1))))
+            return features, state, alpha
+        h_tilde = torch.tanh(self.attentional(self.dropout(features)))
         return h_tilde, (*state, h_tilde) if feeding else state, alpha
 
 

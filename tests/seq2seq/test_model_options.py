@@ -50,6 +50,52 @@ def test_forward_equals_decode_steps(toy_model, name: str, cell: str) -> None:
     torch.testing.assert_close(F.log_softmax(model(src, src_lengths, tgt_in), dim=2), log_probs)
 
 
+def notes_loop(model: Seq2Seq, src, src_lengths, tgt_in) -> torch.Tensor:
+    """The oracle of teacher forcing: the decoder stepped as the module's docstring writes it,
+    every cell through its ``forward`` on the concatenation of its inputs → logits (B, T, V)."""
+    config, encoded = model.config, model.encode(src, src_lengths)
+    L, lstm = config.decoder_layers, config.cell == "lstm"
+    e = model.dropout(model._embed_target(tgt_in))  # (B, T, E)
+    state, features = encoded.state, []
+    for t in range(tgt_in.shape[1]):
+        s, memory_cells = state[:L], state[L:2 * L] if lstm else ()
+        c, _ = model.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
+        x = torch.cat([e[:, t], c, state[-1]] if config.input_feeding else [e[:, t], c], dim=1)
+        new_s, new_memory = [], []
+        for layer, cell in enumerate([model.cell, *model.stacked_cells]):
+            x = model.dropout(new_s[-1]) if layer else x
+            new = cell(x, (s[layer], memory_cells[layer])) if lstm else (cell(x, s[layer]),)
+            new_s.append(new[0])
+            new_memory.extend(new[1:])
+        state = (*new_s, *new_memory)
+        if config.readout == "concat":
+            features.append(torch.cat([new_s[-1], c, e[:, t]], dim=1))
+        else:
+            h_tilde = torch.tanh(model.attentional(model.dropout(torch.cat([new_s[-1], c], 1))))
+            state = (*state, h_tilde) if config.input_feeding else state
+            features.append(h_tilde)
+    return model.readout(model.dropout(torch.stack(features, dim=1)))
+
+
+@pytest.mark.parametrize("name", ["concat", *OPTIONS])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_forward_equals_the_notes_loop_with_gradients(toy_model, name: str, cell: str) -> None:
+    """forward (the embeddings' share of the first cell's input product for all t at once,
+    one unbind) against the loop of cells on concatenations: the same logits and gradients in
+    float64, in training mode with dropout (the same masks: both draw them in the same order)."""
+    model = toy_model(cell=cell, dropout=0.3, **OPTIONS.get(name, {})).train()
+    src, src_lengths, tgt_in = batch()
+    weights = torch.randn(3, 4, V, dtype=torch.float64)
+    grads = []
+    for run in (notes_loop, Seq2Seq.forward):
+        torch.manual_seed(5)
+        model.zero_grad()
+        logits = run(model, src, src_lengths, tgt_in)
+        (logits * weights).sum().backward()
+        grads.append((logits.detach(), [p.grad.clone() for p in model.parameters()]))
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-10, atol=1e-12)
+
+
 def test_attentional_readout_is_luongs_equation(toy_model) -> None:
     """P(y<1>|x) = softmax(W_o tanh(W_c [s<1>; c<1>] + b_c) + b_o), s<1> from the cell on
     [E y<0>; c<1>; h̃<0> = 0], c<1> the attention of s<0> (Luong et al. Eq. 5, §3.3)."""
