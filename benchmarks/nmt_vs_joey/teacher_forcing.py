@@ -1,5 +1,5 @@
-"""seqkit's teacher-forced training step, before and after the decoder's precomputed products:
-the same model, weights and batches, timed alternately in one run.
+"""seqkit's teacher-forced training step before and after the decoder's precomputed products and
+the encoder's unpacked kernel: the same model, weights and batches, timed alternately in one run.
 
     python benchmarks/nmt_vs_joey/teacher_forcing.py --threads 1 --rounds 5
     python benchmarks/nmt_vs_joey/teacher_forcing.py --set model.readout_dim=512 \\
@@ -7,17 +7,21 @@ the same model, weights and batches, timed alternately in one run.
 
 "stepwise" is the decoder loop as the notes write it (and as ``Seq2Seq.forward`` was): at every t
 the first cell reads the concatenation [E y<t−1>; c<t> (; h̃<t−1>)] through its own ``forward``,
-slicing e[:, t] from the target embeddings. "model" is ``Seq2Seq.forward``. Each round times one
-update (loss, backward; no optimizer step, so both see the same weights) on each of ``--batches``
-batches with each path, the order of the two paths alternating from round to round; the table
-gives target tokens/s over all rounds and the ratio of the totals, with the load average before
-and after (the machine is shared: only ratios from one run compare).
+slicing e[:, t] from the target embeddings; its encoder runs torch's kernel on a packed
+sequence, as ``seqkit.rnn.RNN`` did. "model, packed encoder" is ``Seq2Seq.forward`` with that
+encoder; "model" is ``Seq2Seq.forward`` as it is. Each round times one update (loss, backward; no
+optimizer step, so all see the same weights) on each of ``--batches`` batches with each path, the
+order of the paths reversed every other round; the table gives target tokens/s over all rounds
+and the ratio of the totals, with the load average before and after (the machine is shared:
+only ratios from one run compare).
 """
 
 import argparse
 import itertools
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -61,6 +65,24 @@ def stepwise_logits(model: Seq2Seq, src: Tensor, src_lengths: Tensor, tgt_in: Te
     return model.readout(model.dropout(torch.stack(features, dim=1)))
 
 
+@contextmanager
+def packed_encoder(model: Seq2Seq) -> Iterator[None]:
+    """Within the block the encoder runs the kernel on a packed sequence (its former path)."""
+    rnn = model.encoder
+    rnn._forward_fused_flipped = lambda x, lengths, s: rnn._forward_fused_packed(x, lengths, (s,))
+    try:
+        yield
+    finally:
+        del rnn._forward_fused_flipped
+
+
+def packed(forward: Callable[[Tensor, Tensor, Tensor], Tensor], model: Seq2Seq):
+    def run(src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Tensor:
+        with packed_encoder(model):
+            return forward(src, src_lengths, tgt_in)
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -73,8 +95,13 @@ def main() -> None:
     task = Seq2SeqTask.build(recipe)
     model = task.model.train()
     batches = list(itertools.islice(task.batches(0), args.batches))
-    paths = {"stepwise": lambda b: stepwise_logits(model, b.src, b.src_lengths, b.tgt[:, :-1]),
-             "model": lambda b: model(b.src, b.src_lengths, b.tgt[:, :-1])}
+    forwards = {
+        "stepwise": packed(lambda *inputs: stepwise_logits(model, *inputs), model),
+        "model, packed encoder": packed(model, model),
+        "model": model,
+    }
+    paths = {name: lambda b, f=f: f(b.src, b.src_lengths, b.tgt[:, :-1])
+             for name, f in forwards.items()}
     seconds, tokens = dict.fromkeys(paths, 0.0), dict.fromkeys(paths, 0)
     load_before = os.getloadavg()
     for round_ in range(args.rounds + 1):  # round 0 warms up, untimed

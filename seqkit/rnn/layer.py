@@ -187,8 +187,21 @@ class RNN(nn.Module):
     def _forward_fused(
         self, x: Tensor, lengths: Tensor | None, state: State
     ) -> tuple[Tensor, State]:
-        """torch's kernel on this module's parameters (torch.nn.LSTM.forward's calls)."""
+        """torch's kernel on this module's parameters: all layers in one call (torch.nn.LSTM's
+        forward) without lengths; with lengths, see :meth:`_forward_fused_flipped` (lstm:
+        :meth:`_forward_fused_packed`)."""
         assert self._kernel is not None
+        if lengths is None:
+            flat, settings = self._kernel_arguments()
+            hx = state if self.cell == "lstm" else state[0]
+            outputs, *final = self._kernel(x, hx, flat, *settings, True)  # batch_first
+            return outputs, tuple(final)
+        if self.cell != "lstm":
+            return self._forward_fused_flipped(x, lengths, state[0])
+        return self._forward_fused_packed(x, lengths, state)
+
+    def _kernel_arguments(self) -> tuple[list[Tensor], tuple]:
+        """The kernel's flat weights (layer, direction, then torch's order) and settings."""
         flat = [
             w
             for k in range(self.num_layers)
@@ -196,11 +209,14 @@ class RNN(nn.Module):
             for w in self._weights(k, d).values()
             if w is not None
         ]
-        settings = (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional)
-        if lengths is None:
-            hx = state if self.cell == "lstm" else state[0]
-            outputs, *final = self._kernel(x, hx, flat, *settings, True)  # batch_first
-            return outputs, tuple(final)
+        return flat, (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional)
+
+    def _forward_fused_packed(
+        self, x: Tensor, lengths: Tensor, state: State
+    ) -> tuple[Tensor, State]:
+        """The kernel on a packed sequence (torch.nn.LSTM.forward's calls), all layers at once."""
+        assert self._kernel is not None
+        flat, settings = self._kernel_arguments()
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         order = packed.sorted_indices  # longest first; unsorted_indices puts them back
         sorted_state = [h.index_select(1, order) for h in state]
@@ -212,6 +228,48 @@ class RNN(nn.Module):
             total_length=x.shape[1],
         )
         return outputs, tuple(h.index_select(1, packed.unsorted_indices) for h in final)
+
+    def _forward_fused_flipped(
+        self, x: Tensor, lengths: Tensor, state: Tensor
+    ) -> tuple[Tensor, State]:
+        """The kernel over padded sequences of several lengths, one call per layer and direction.
+
+        On CPU a packed sequence makes the kernel slice each step's rows out of the input and
+        its products, and the backward of each slice zeroes a tensor of the whole input's size:
+        O(T²) work. On a padded batch it takes all T steps apart at once (unbind). Padding comes
+        after each sequence, so the forward direction's outputs and states up to a sequence's
+        length are its own; the reverse direction runs forwards over each sequence reversed
+        within its length (``flip``; padding stays at the end) and is flipped back. The final
+        state is read at step length − 1; outputs past the length are set to 0. Single-state
+        cells only: the lstm's memory cell at length − 1 is not among the kernel's outputs.
+        Note: dropout between layers draws its masks here, not inside the kernel.
+        """
+        assert self._kernel is not None
+        B, T, _ = x.shape
+        t = torch.arange(T, device=x.device)
+        lengths = lengths.to(x.device)[:, None]  # (B, 1)
+        real = t < lengths  # (B, T)
+        # flip[b, t] = length_b − 1 − t within the sequence, t in its padding; e.g. length 3,
+        # T = 5: [2, 1, 0, 3, 4]. flip is its own inverse.
+        flip = torch.where(real, lengths - 1 - t, t)[..., None]  # (B, T, 1)
+        last = (lengths - 1)[..., None].expand(B, 1, self.hidden_size)  # (B, 1, H)
+        finals = []
+        for k in range(self.num_layers):
+            if k > 0:
+                x = F.dropout(x, self.dropout, self.training)
+            directions = []
+            for d in range(self.num_directions):
+                i = k * self.num_directions + d
+                weights = [w for w in self._weights(k, d).values() if w is not None]
+                inputs = x.gather(1, flip.expand_as(x)) if d else x
+                outputs, _ = self._kernel(inputs, state[i : i + 1], weights, self.bias, 1, 0.0,
+                                          self.training, False, True)  # (B, T, H)
+                finals.append(outputs.gather(1, last).squeeze(1))  # (B, H) at length − 1
+                if d:
+                    outputs = outputs.gather(1, flip.expand_as(outputs))
+                directions.append(outputs)
+            x = torch.cat(directions, dim=2) * real[..., None]  # (B, T, D·H), 0 past the length
+        return x, (torch.stack(finals),)  # (L·D, B, H)
 
     def _forward_loop(
         self, x: Tensor, lengths: Tensor | None, state: State
