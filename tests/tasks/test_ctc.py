@@ -3,6 +3,7 @@ evaluation and ``seqkit transcribe`` through the CLI."""
 
 import json
 import random
+import re
 import shutil
 
 import pytest
@@ -23,7 +24,7 @@ from seqkit.speech.synth import espeak_variants
 from seqkit.tasks import load_recipe
 from seqkit.tasks.ctc import data as ctc_data
 from seqkit.tasks.ctc.model import CTCModel, CTCModelConfig
-from seqkit.tasks.ctc.task import Augmentation, CTCRecipe, CTCTask, Utterances
+from seqkit.tasks.ctc.task import Augmentation, CTCRecipe, CTCTask, Utterances, read_words
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("flite") is None,
                                 reason="needs espeak-ng and flite (Debian packages)")
@@ -255,6 +256,45 @@ def test_transcribe_reads_any_rate_and_names_bad_files(run, tmp_path) -> None:
         bad = seqkit("transcribe", str(run / "whole"), str(tmp_path / name))
         assert bad.exit_code == 1 and f"{name}: {message}" in bad.output
         assert len(bad.output.strip().splitlines()) == 1
+
+
+def test_a_word_list_keeps_beam_search_to_its_words(run, tmp_path) -> None:
+    words = ["one", "two", "oh", "double"]
+    (tmp_path / "words.txt").write_text("\n".join(["", *words, "  "]) + "\n", encoding="utf-8")
+    task = api.load(run / "whole", task="ctc")
+    waves = [task.split(split).waveform(i) for split in ("test-espeak", "test-flite")
+             for i in range(4)]
+    lexicon = read_words(tmp_path / "words.txt")
+    assert lexicon.words == {tuple(LABELS.index(c) for c in w) for w in words}
+    for text in task.transcribe(waves, beam=4, words=lexicon):
+        *whole, last = text.split(" ")  # the last word may still be being spelt
+        assert all(w in words for w in whole if w), text  # spaces may repeat
+        assert any(w.startswith(last) for w in words), text
+    evaluate = ("evaluate", str(run / "whole"), "--beam", "4", "--words",
+                str(tmp_path / "words.txt"))
+    assert json.loads(seqkit(*evaluate, "--json").output)["settings"]["words"] == str(
+        tmp_path / "words.txt")
+    assert f"kept to the 4 words of {tmp_path / 'words.txt'}" in seqkit(*evaluate).output
+    wav = tmp_path / "one.wav"
+    write_wav(wav, waves[0])
+    printed = seqkit("transcribe", str(run / "whole"), str(wav), "--beam", "4", "--words",
+                     str(tmp_path / "words.txt"))
+    assert printed.output == f"{wav}\t{task.transcribe(waves[:1], 4, lexicon)[0]}\n"
+
+
+@pytest.mark.parametrize(("text", "args", "message"), [
+    ("one\nTwo\n", ["--beam", "4"], r"words.txt:2: 'Two' is not a word of lower-case letters"),
+    ("\n\n", ["--beam", "4"], r"words.txt: no words \(one a line\)"),
+    ("one\n", [], r"--words: a word list needs prefix beam search; give --beam K ≥ 2"),
+])
+def test_bad_word_lists_are_one_line_errors(run, tmp_path, text, args, message) -> None:
+    (tmp_path / "words.txt").write_text(text, encoding="utf-8")
+    for verb, extra in (("evaluate", []), ("transcribe", [str(tmp_path / "x.wav")])):
+        write_wav(tmp_path / "x.wav", torch.zeros(1600))
+        bad = seqkit(verb, str(run / "whole"), *extra, "--words", str(tmp_path / "words.txt"),
+                     *args)
+        assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1, bad.output
+        assert re.search(message, bad.output), bad.output
 
 
 def test_a_model_of_another_task_is_refused(run) -> None:

@@ -29,7 +29,7 @@ from seqkit.metrics.error_rate import ErrorRate, ErrorRateScore
 from seqkit.speech import corpus
 from seqkit.speech.audio import change_speed, read_wav
 from seqkit.speech.ctc import ctc_loss
-from seqkit.speech.decode import beam_decode, greedy_decode
+from seqkit.speech.decode import WordList, beam_decode, greedy_decode
 from seqkit.speech.digits import BLANK, LABELS, decode, encode
 from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise, spec_augment
 from seqkit.tasks.base import Recipe, Report
@@ -169,26 +169,32 @@ class CTCTask:
         with torch.no_grad():
             return self.model(x.to(device), lengths.to(device))
 
-    def decode(self, log_probs: Tensor, lengths: Tensor, beam: int = 1) -> list[str]:
+    def decode(self, log_probs: Tensor, lengths: Tensor, beam: int = 1,
+               words: WordList | None = None) -> list[str]:
         """Transcripts of log y (B, T', V): greedy for ``beam`` = 1, else prefix beam search
-        with K = ``beam``."""
+        with K = ``beam``, kept to the ``words`` of a word list when one is given."""
+        if words is not None and beam == 1:
+            raise ConfigError("--words: a word list needs prefix beam search; give --beam K ≥ 2")
         log_probs, lengths = log_probs.cpu(), lengths.cpu()
         labels = (greedy_decode(log_probs, lengths, BLANK) if beam == 1
-                  else beam_decode(log_probs, lengths, beam, BLANK))
+                  else beam_decode(log_probs, lengths, beam, BLANK, words, lm_weight=1.0))
         return [decode(ids) for ids in labels]
 
     def transcribe_features(self, features: list[Tensor], beam: int = 1,
-                            batch_size: int = 32) -> list[str]:
+                            words: WordList | None = None, batch_size: int = 32) -> list[str]:
         """The transcript of each utterance's normalised log-mels (T_b, F)."""
         return [text for i in range(0, len(features), batch_size)
-                for text in self.decode(*self.log_probs(features[i:i + batch_size]), beam)]
+                for text in self.decode(*self.log_probs(features[i:i + batch_size]), beam, words)]
 
-    def transcribe(self, waveforms: list[Tensor], beam: int = 1) -> list[str]:
+    def transcribe(self, waveforms: list[Tensor], beam: int = 1,
+                   words: WordList | None = None) -> list[str]:
         """The transcript of each 16 kHz waveform (N_b,)."""
         return self.transcribe_features(
-            [normalise(log_mel_spectrogram(w, self.recipe.features)) for w in waveforms], beam)
+            [normalise(log_mel_spectrogram(w, self.recipe.features)) for w in waveforms], beam,
+            words)
 
-    def transcribe_files(self, paths: Sequence[str | Path], beam: int = 1) -> list[str]:
+    def transcribe_files(self, paths: Sequence[str | Path], beam: int = 1,
+                         words: WordList | None = None) -> list[str]:
         """The transcript of each WAV file (any rate, resampled to 16 kHz); unreadable, empty
         or too short audio is a one-line DataError naming the file."""
         waveforms = []
@@ -199,9 +205,9 @@ class CTCTask:
                 raise DataError(f"{path}: audio too short to transcribe ({waveform.numel()} "
                                 f"samples at 16 kHz; expected at least {minimum})")
             waveforms.append(waveform)
-        return self.transcribe(waveforms, beam)
+        return self.transcribe(waveforms, beam, words)
 
-    def score(self, split: str, beam: int = 1,
+    def score(self, split: str, beam: int = 1, words: WordList | None = None,
               batch_size: int = 32) -> tuple[ErrorRateScore, ErrorRateScore, float]:
         """CER and WER of a split's transcripts, and the CTC loss per character."""
         data = Utterances(self.split(split), self.recipe.features)
@@ -211,7 +217,7 @@ class CTCTask:
             examples = [data[j] for j in range(i, min(i + batch_size, len(data)))]
             y, y_lengths = pad([y for _, y in examples])
             log_probs, lengths = self.log_probs([x for x, _ in examples])
-            hypotheses += self.decode(log_probs, lengths, beam)
+            hypotheses += self.decode(log_probs, lengths, beam, words)
             total += float(ctc_loss(log_probs.cpu(), y, lengths.cpu(), y_lengths, BLANK,
                                     reduction="sum"))
             chars += int(y_lengths.sum())
@@ -223,18 +229,21 @@ class CTCTask:
         cer, wer, loss = self.score("valid")
         return {"cer": cer.score, "wer": wer.score, "loss": loss}
 
-    def evaluate(self, split: str = "test", beam: int = 1) -> Report:
+    def evaluate(self, split: str = "test", beam: int = 1, words: str | None = None) -> Report:
         """CER and WER on ``split``; ``test`` is both held-out splits, test-espeak and
-        test-flite, reported one by one."""
+        test-flite, reported one by one. ``words``: a word-list file (:func:`read_words`)."""
         if split not in (*SPLITS, "test"):
             raise ConfigError(f"--split: expected one of {', '.join((*SPLITS, 'test'))}, got "
                               f"{split!r}")
         splits = list(TEST_SPLITS) if split == "test" else [split]
+        lexicon = None if words is None else read_words(words)
         decoding = "greedy (best path)" if beam == 1 else f"prefix beam search, K = {beam}"
+        if lexicon is not None:
+            decoding += f", kept to the {len(lexicon.words)} words of {words}"
         metrics: dict[str, float] = {}
         lines = []
         for name in splits:
-            cer, wer, _ = self.score(name, beam)
+            cer, wer, _ = self.score(name, beam, lexicon)
             suffix = "" if len(splits) == 1 else "_" + name.removeprefix("test-")
             metrics |= {f"cer{suffix}": cer.score, f"wer{suffix}": wer.score}
             voices = TEST_SPLITS.get(name, "training voices")
@@ -243,7 +252,26 @@ class CTCTask:
         lines.append(f"how: {decoding} decoding of per-frame CTC outputs; error rates from edit "
                      f"distances pooled over the split (CER counts spaces)")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
-                      {"split": split, "beam": beam, "seed": self.recipe.seed})
+                      {"split": split, "beam": beam, "words": words, "seed": self.recipe.seed})
+
+
+def read_words(path: str | Path) -> WordList:
+    """The word list of a file, one word a line (blank lines skipped), as a prefix beam search
+    scorer: a word that leaves the list costs −10 in log score. A word of characters outside
+    the model's labels (lower-case letters) is a DataError naming the file and line."""
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    words = []
+    for number, line in enumerate(lines, 1):
+        word = line.strip()
+        if not word:
+            continue
+        if word.strip("abcdefghijklmnopqrstuvwxyz"):
+            raise DataError(f"{path}:{number}: {word[:40]!r} is not a word of lower-case letters "
+                            f"a-z (the model's labels)")
+        words.append(encode(word))
+    if not words:
+        raise DataError(f"{path}: no words (one a line)")
+    return WordList(words, space=LABELS.index(" "))
 
 
 @cache
