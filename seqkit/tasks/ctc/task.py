@@ -237,9 +237,8 @@ class CTCTask:
                               f"{split!r}")
         splits = list(TEST_SPLITS) if split == "test" else [split]
         lexicon = None if words is None else read_words(words)
-        decoding = "greedy (best path)" if beam == 1 else f"prefix beam search, K = {beam}"
-        if lexicon is not None:
-            decoding += f", kept to the {len(lexicon.words)} words of {words}"
+        decoding = "greedy (best path)" if beam == 1 else f"prefix beam search (K = {beam})"
+        kept = "" if lexicon is None else f" kept to the {len(lexicon.words)} words of {words}"
         metrics: dict[str, float] = {}
         lines = []
         for name in splits:
@@ -249,8 +248,8 @@ class CTCTask:
             voices = TEST_SPLITS.get(name, "training voices")
             lines += [f"{name} ({len(self.split(name))} utterances, {voices}):",
                       f"  {cer.format()}", f"  {wer.format()}"]
-        lines.append(f"how: {decoding} decoding of per-frame CTC outputs; error rates from edit "
-                     f"distances pooled over the split (CER counts spaces)")
+        lines.append(f"how: {decoding} decoding of per-frame CTC outputs{kept}; error rates from "
+                     f"edit distances pooled over the split (CER counts spaces)")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "beam": beam, "words": words, "seed": self.recipe.seed})
 
