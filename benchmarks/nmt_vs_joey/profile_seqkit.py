@@ -7,9 +7,11 @@
 Each update is the trainer's: teacher-forced loss, backward, clipping, Adam, the schedule. The
 model's parts are wrapped (here, not in the library) in ``record_function`` ranges: the encoder
 (embeddings, biGRU, bridge and the attention's keys), and per decoder step the attention, the GRU
-cell and the attentional layer h̃<t> = tanh(W_c [s<t>; c<t>]); then the readout W_o h̃ (one product
-for all steps) and the loss (log-softmax, smoothed cross-entropy). "decoder, other" is the rest of
-the forward's decoder loop (target embeddings, concatenations, dropout, stacking). Backward is
+cell (``step``: from its input product on) and the attentional layer h̃<t> = tanh(W_c [s<t>; c<t>]);
+then the readout W_o h̃ (one product for all steps) and the loss (log-softmax, smoothed
+cross-entropy). "decoder, other" is the rest of the forward's decoder: target embeddings and
+their share of the cell's input product (one product for all steps), each step's product of
+W_ih's other columns with [c<t>; h̃<t−1>], concatenations, dropout, stacking. Backward is
 one range: autograd runs the backward of every part in it. A table of each part's share of the
 update, the backward functions that take longest (autograd's nodes, named by the forward
 operator they differentiate), then the ten operators with the most time of their own.
@@ -69,7 +71,7 @@ def main() -> None:
                               **train.schedule_options)
     label(model, "encoder", "encode")
     label(model.attention, "attention")
-    label(model.cell, "decoder cell")
+    label(model.cell, "decoder cell", "step")  # the forward's loop calls step, not forward
     if hasattr(model, "attentional"):
         label(model.attentional, "attentional layer")
     label(model.readout, "readout W_o")
