@@ -12,6 +12,7 @@ and every detection matching no word is a false accept, counted per hour of audi
 (words, misses, false accepts, seconds) add up over files: pool them, never average rates.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -89,30 +90,53 @@ def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
 
 
 def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfig,
-                window_seconds: float = 10.0, batch_windows: int = 16) -> tuple[Tensor, float]:
+                window_seconds: float = 10.0, batch_windows: int = 16,
+                hop_seconds: float | None = None) -> tuple[Tensor, float]:
     """ŷ for audio of any length (N,), and the seconds per output frame.
 
-    The audio is cut into consecutive windows of ``window_seconds`` (the last one zero-padded),
-    each scored alone in eval mode, like the clips the model was trained on, ``batch_windows`` at
-    a time (an hour at once would hold gigabytes of spectra); the scores are concatenated and cut
-    to the audio's length.
+    The audio is cut into windows of ``window_seconds`` (the last one zero-padded), each scored
+    alone in eval mode, like the clips the model was trained on, ``batch_windows`` at a time (an
+    hour at once would hold gigabytes of spectra). With ``hop_seconds`` (None: = the window) the
+    windows start every hop: the first window gives its T_y scores, each later one only its last
+    hop's worth of frames, heard with the (window − hop) seconds before them, so a word that
+    straddles a window's edge is still heard whole by the next window (hop = window / 2 costs
+    twice the scoring). The scores are concatenated and cut to the audio's length.
     """
     window = int(window_seconds * SAMPLE_RATE)
-    pieces = waveform.split(window)
+    T_y = _outputs_per_window(model, window, features)
+    frame_seconds = window_seconds / T_y
+    total = max(1, round(waveform.numel() / SAMPLE_RATE / frame_seconds))
+    hop = T_y if hop_seconds is None else max(1, min(T_y, round(hop_seconds / frame_seconds)))
+    count = 1 + math.ceil(max(0, total - T_y) / hop)  # windows covering `total` frames
+    starts = [round(k * hop * window / T_y) for k in range(count)]  # in samples
     was_training = model.training
     model.eval()
     scores = []
     with torch.no_grad():
-        for i in range(0, len(pieces), batch_windows):
+        for i in range(0, count, batch_windows):
+            pieces = [waveform[s:s + window] for s in starts[i:i + batch_windows]]
             padded = torch.stack([torch.nn.functional.pad(p, (0, window - p.numel()))
-                                  for p in pieces[i:i + batch_windows]])  # (W, window)
+                                  for p in pieces])  # (W, window)
             x = normalise(log_mel_spectrogram(padded, features))  # (W, T, F)
-            scores.append(torch.sigmoid(model(x)).reshape(-1))  # (W·T_y,)
+            y_hat = torch.sigmoid(model(x))  # (W, T_y)
+            for k, row in enumerate(y_hat, start=i):
+                scores.append(row if k == 0 else row[T_y - hop:])
     model.train(was_training)
-    y_hat = torch.cat(scores)
-    frame_seconds = window_seconds * len(pieces) / y_hat.numel()
-    total = round(waveform.numel() / SAMPLE_RATE / frame_seconds)
-    return y_hat[:total], frame_seconds
+    return torch.cat(scores)[:total], frame_seconds
+
+
+def _outputs_per_window(model: torch.nn.Module, window: int, features: FeatureConfig) -> int:
+    """T_y of one window of ``window`` samples."""
+    output_frames = getattr(model, "output_frames", None)
+    if output_frames is not None:
+        return output_frames(features.num_frames(window))
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        x = normalise(log_mel_spectrogram(torch.zeros(1, window), features))
+        T_y = model(x).shape[1]
+    model.train(was_training)
+    return T_y
 
 
 @dataclass(frozen=True)

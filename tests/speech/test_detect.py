@@ -78,3 +78,21 @@ def test_detector_errors() -> None:
     with pytest.raises(ValueError, match=r"StreamingDetector: expected frame_seconds > 0, "
                                          r"threshold in \(0, 1\]"):
         StreamingDetector(0.01, threshold=1.5)
+
+
+def test_score_audio_with_overlapping_windows_keeps_each_later_windows_second_half() -> None:
+    torch.manual_seed(0)
+    model = TriggerWordModel(TriggerWordConfig(n_mels=8, channels=4, hidden_size=4))
+    features = FeatureConfig(n_mels=8, hop_length=160)
+    audio = torch.randn(int(2.5 * 16000)) * 0.1
+    whole, frame_seconds = score_audio(model, audio, features, window_seconds=1.0)
+    same, _ = score_audio(model, audio, features, window_seconds=1.0, hop_seconds=1.0)
+    torch.testing.assert_close(same, whole, rtol=0, atol=0)
+    half, seconds = score_audio(model, audio, features, window_seconds=1.0, hop_seconds=0.5)
+    T_y = model.output_frames(features.num_frames(16000))  # 22: a hop of 11 frames, 8000 samples
+    assert T_y == 22 and seconds == frame_seconds and half.shape == whole.shape == (55,)
+    torch.testing.assert_close(half[:T_y], whole[:T_y], rtol=0, atol=0)  # the first window
+    for k in (1, 2, 3):  # window k starts at k · 8000 samples; its last 11 frames are kept
+        window, _ = score_audio(model, audio[8000 * k:8000 * (k + 2)], features, 1.0)
+        kept = half[T_y + 11 * (k - 1):T_y + 11 * k]
+        torch.testing.assert_close(kept, window[11:11 + kept.numel()], rtol=1e-6, atol=1e-6)
