@@ -28,7 +28,7 @@ from seqkit.config import require
 from seqkit.core import BatchNorm, Dense, Dropout, binary_cross_entropy_with_logits
 from seqkit.core.init import initialise_
 from seqkit.rnn import RNN
-from seqkit.speech.audio import SAMPLE_RATE
+from seqkit.speech.audio import SAMPLE_RATE, change_speed
 from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
 
 TRIGGER_FEATURES = FeatureConfig(n_fft=400, win_length=400, hop_length=29, n_mels=40)
@@ -128,10 +128,13 @@ def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: ran
 
 
 def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tensor],
-              rng: random.Random, max_positives: int = 4, max_negatives: int = 2) -> Clip:
+              rng: random.Random, max_positives: int = 4, max_negatives: int = 2,
+              speed: float = 0.0, gap: int = 0) -> Clip:
     """``background`` (N,) with 0..max_positives positive and 0..max_negatives negative words
     (drawn from the lists) added at random non-overlapping positions; a word that finds no free
-    place in 100 attempts is left out."""
+    place in 100 attempts is left out. With ``speed`` > 0 each word is played
+    1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``). Positive words
+    are at least ``gap`` samples apart (test clips: each trigger detectable on its own)."""
     for kind, words in (("positive", positives), ("negative", negatives)):
         for word in words:
             if word.numel() > background.numel():
@@ -144,7 +147,11 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
                               ("negative", negatives, max_negatives)):
         for _ in range(rng.randint(0, most) if words else 0):
             word = rng.choice(words)
-            span = _place(word.numel(), waveform.numel(), taken, rng)
+            if speed > 0:
+                word = change_speed(word, 1 + rng.uniform(-speed, speed))[:background.numel()]
+            apart = ([(s - gap, e + gap) for s, e in placed["positive"]]
+                     if kind == "positive" else [])
+            span = _place(word.numel(), waveform.numel(), taken + apart, rng)
             if span is not None:
                 waveform[span[0]:span[1]] += word.to(waveform)
                 taken.append(span)
@@ -173,14 +180,18 @@ class TriggerClips(torch.utils.data.Dataset):
     (T, F) normalised per utterance, and labels (T_y,).
 
     Backgrounds longer than ``clip_seconds`` are cropped at random; one clip is the same on every
-    call, so iteration order and restarts do not change the data.
+    call, so iteration order and restarts do not change the data. Augmentation (training clips):
+    ``speed``, each word played 1 + U(−speed, speed) times as fast; ``vtlp``, the clip's mel axis
+    warped by α = 1 + U(−vtlp, vtlp) (vocal-tract length perturbation), both drawn from the
+    clip's seed. ``gap_seconds``: positive words at least this far apart.
     """
 
     def __init__(self, backgrounds: list[Tensor], positives: list[Tensor],
                  negatives: list[Tensor], count: int, seed: int | str = 0,
                  clip_seconds: float = 10.0,
                  model: TriggerWordConfig | None = None,
-                 features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50) -> None:
+                 features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50,
+                 speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
@@ -188,6 +199,8 @@ class TriggerClips(torch.utils.data.Dataset):
         self.backgrounds, self.positives, self.negatives = backgrounds, positives, negatives
         self.count, self.seed = count, seed
         self.features, self.label_frames = features, label_frames
+        self.speed, self.vtlp = speed, vtlp
+        self.gap = int(gap_seconds * SAMPLE_RATE)
         config = model or TriggerWordConfig()
         T = features.num_frames(self.num_samples)
         self.num_outputs = (T - config.kernel_size) // config.stride + 1
@@ -200,10 +213,16 @@ class TriggerClips(torch.utils.data.Dataset):
         background = rng.choice(self.backgrounds)
         start = rng.randint(0, background.numel() - self.num_samples)
         return make_clip(background[start:start + self.num_samples], self.positives,
-                         self.negatives, rng)
+                         self.negatives, rng, speed=self.speed, gap=self.gap)
+
+    def warp(self, i: int) -> float:
+        """Clip i's VTLP factor α (1: none), from its own seed."""
+        if self.vtlp == 0:
+            return 1.0
+        return 1 + random.Random(f"{self.seed}:{i}:vtlp").uniform(-self.vtlp, self.vtlp)
 
     def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
         clip = self.clip(i)
-        x = normalise(log_mel_spectrogram(clip.waveform, self.features))  # (T, F)
+        x = normalise(log_mel_spectrogram(clip.waveform, self.features, self.warp(i)))  # (T, F)
         y = frame_labels(clip.positives, self.num_samples, self.num_outputs, self.label_frames)
         return x, y

@@ -146,3 +146,42 @@ def test_clips_dataset_is_deterministic_and_labelled() -> None:
 def test_config_errors(kwargs: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         TriggerWordConfig(**kwargs)
+
+
+def test_make_clip_keeps_positives_a_gap_apart_and_speed_perturbs_words() -> None:
+    background = torch.zeros(4000, dtype=torch.float64)
+    positives = [torch.ones(100, dtype=torch.float64)]
+    for seed in range(20):
+        clip = make_clip(background, positives, [], random.Random(seed), gap=500)
+        assert all(s2 - e1 >= 500 for (_, e1), (s2, _) in itertools.pairwise(clip.positives))
+        fast = make_clip(background, positives, [], random.Random(seed), speed=0.1)
+        again = make_clip(background, positives, [], random.Random(seed), speed=0.1)
+        assert fast.positives == again.positives
+        # 0.9–1.1 times as fast: 100 samples become 91–112
+        assert all(91 <= e - s <= 112 for s, e in fast.positives)
+    lengths = {e - s for seed in range(20)
+               for s, e in make_clip(background, positives, [], random.Random(seed),
+                                     speed=0.1).positives}
+    assert len(lengths) > 3
+
+
+def test_clip_augmentation_is_drawn_per_clip_from_its_seed() -> None:
+    g = torch.Generator().manual_seed(0)
+    backgrounds = [torch.randn(20_000, generator=g) * 0.01]
+    positives = [torch.randn(1600, generator=g) * 0.3]
+    features = FeatureConfig(n_mels=8, hop_length=160)
+
+    def clips(seed: str, **augment: float) -> TriggerClips:
+        return TriggerClips(backgrounds, positives, positives, count=6, seed=seed,
+                            clip_seconds=1.0, model=TINY, features=features, **augment)
+
+    plain = clips("0:train:0")
+    assert {plain.warp(i) for i in range(6)} == {1.0}
+    warped, again = clips("0:train:0", vtlp=0.1), clips("0:train:0", vtlp=0.1)
+    alphas = [warped.warp(i) for i in range(6)]
+    assert all(0.9 <= a <= 1.1 for a in alphas) and len(set(alphas)) == 6
+    assert alphas == [again.warp(i) for i in range(6)]
+    assert alphas != [clips("0:train:1", vtlp=0.1).warp(i) for i in range(6)]
+    torch.testing.assert_close(warped[2][0], again[2][0], rtol=0, atol=0)
+    assert not torch.equal(warped[2][0], plain[2][0])
+    torch.testing.assert_close(warped[2][1], plain[2][1])  # VTLP keeps the labels

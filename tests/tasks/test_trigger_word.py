@@ -67,6 +67,29 @@ def test_words_are_seeded_trimmed_and_a_third_are_the_trigger(run) -> None:
     assert 10 ** (-27 / 20) < peak < 10 ** (-2.5 / 20)  # −26 … −3 dB, plus hiss
 
 
+def test_held_out_voices_are_never_drawn_for_training() -> None:
+    from seqkit.speech.synth import espeak_variants
+    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, TRAIN_VARIANTS
+
+    rng = random.Random(0)
+    wide = {trigger_data.voice_for("train", rng, "all").variant for _ in range(3000)}
+    assert wide <= set(espeak_variants()) - set(HELD_OUT_VARIANTS) and len(wide) > 90
+    numbered = {trigger_data.voice_for("train", rng, "numbered").variant for _ in range(500)}
+    assert numbered == set(TRAIN_VARIANTS)
+    test = [trigger_data.voice_for("test", rng, "all") for _ in range(500)]
+    assert {v.variant for v in test if v.engine == "espeak-ng"} == set(HELD_OUT_VARIANTS)
+    assert 200 < sum(v.engine == "flite" for v in test) < 300
+
+
+def test_confusables_are_training_negatives_only_and_never_the_trigger() -> None:
+    train = trigger_data.negative_words("train", "activate", confusables=True)
+    assert set(trigger_data.CONFUSABLE_WORDS) <= set(train)
+    assert trigger_data.negative_words("test", "activate", confusables=True) == list(
+        trigger_data.NEGATIVE_WORDS)  # the test words do not change with the training pool
+    assert "jarvis" not in trigger_data.negative_words("train", "jarvis", confusables=True)
+    assert "say jarvis" not in trigger_data.negative_words("train", "jarvis", True)
+
+
 def test_clips_are_new_each_epoch_and_batches_have_the_notes_shapes(run) -> None:
     task = TriggerWordTask.build(load_recipe(run / "tiny.yaml"))
     batches = list(task.batches(0))
@@ -109,8 +132,9 @@ def test_evaluate_pools_detections_over_the_streams(run) -> None:
     printed = seqkit("evaluate", str(run / "whole"), "--threshold", "0.4")
     assert printed.exit_code == 0, printed.output
     for needed in ("trigger 'hey jarvis', held-out voices", "FRR = ", "FA/h = ",
-                   "threshold:0.4|refractory:1.0s|max_delay:1.0s", "real-time factor",
-                   "how: ŷ per 2 s window"):
+                   "threshold:0.4|refractory:1.0s|max_delay:1.0s|hop:1s", "real-time factor",
+                   "how: ŷ per 2 s window every 1 s", "threshold   FRR      FA/h",
+                   "  0.4        ", "lowest FRR with FA/h ≤ 20: "):
         assert needed in printed.output
     report = json.loads(seqkit("evaluate", str(run / "whole"), "--json").output)
     task = api.load(run / "whole", task="trigger_word")
@@ -119,6 +143,9 @@ def test_evaluate_pools_detections_over_the_streams(run) -> None:
     found = detect(y_hat, frame_seconds, 0.5, 1.0)
     stats = detection_stats(found, stream.words, stream.waveform.numel() / SAMPLE_RATE, 1.0)
     assert report["metrics"]["frr"] == pytest.approx(stats.false_reject_rate)
+    assert report["settings"]["hop_seconds"] == 1.0
+    for limit in (1, 5, 20):  # the lowest FRR of the sweep where FA/h ≤ limit, if any
+        assert 0 <= report["metrics"].get(f"frr_at_{limit}_fa_per_hour", 0) <= 1
     assert report["metrics"]["rtf"] > 0 and report["settings"]["negative_hours"] >= 0.002
     bad = seqkit("evaluate", str(run / "whole"), "--split", "train")
     assert bad.exit_code == 1 and "--split: expected one of test, valid" in bad.output
@@ -160,6 +187,15 @@ def test_recipe_and_data_errors_name_the_key(run) -> None:
         from_dict(TriggerWordRecipe, {"model": {"n_mels": 20}})
     with pytest.raises(ConfigError, match=r"detect.threshold: expected in \(0, 1\]"):
         from_dict(TriggerWordRecipe, {"detect": {"threshold": 0}})
+    for section, key, value, expected in (
+            ("data", "voices", "many", "one of all, numbered"),
+            ("data", "speed", 0.5, "in [0, 0.5)"), ("data", "vtlp", -0.1, "in [0, 0.5)"),
+            ("detect", "hop_seconds", 0, "> 0"),
+            ("detect", "hop_seconds", 11.0, "≤ data.clip_seconds (10.0)")):
+        with pytest.raises(ConfigError) as error:
+            from_dict(TriggerWordRecipe, {section: {key: value}})
+        assert str(error.value).startswith(f"{section}.{key}: expected {expected}")
+        assert "\n" not in str(error.value)
     other = load_recipe(run / "tiny.yaml", ["data.trigger=activate"])
     with pytest.raises(DataError, match=r"prepared.json: this folder was prepared with"):
         TriggerWordTask.build(other)

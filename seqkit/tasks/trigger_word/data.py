@@ -3,17 +3,20 @@
 Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveforms` files):
 
 - ``words-train-{n}.pt``: n recordings, a third of them the trigger phrase (``data.trigger``), the
-  rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike), by espeak-ng's English
-  accents with the variants ``ctc.data.TRAIN_VARIANTS``;
-- ``words-test-{n}.pt``: the same by held-out voices: the variants ``HELD_OUT_VARIANTS`` and
-  flite's voices, half each;
+  rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike, and with
+  ``data.confusables`` also :data:`CONFUSABLE_WORDS`), by espeak-ng's English accents with the
+  variants of ``data.voices`` (``ctc.data.train_variants``: ``all``, every variant but the
+  held-out ones; ``numbered``, m1–m5 and f1–f3);
+- ``words-test-{n}.pt``: the same (:data:`NEGATIVE_WORDS` only, whatever the training pool) by
+  held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
   and (``data.music``), when Debian's ``asterisk-moh-opsound-wav`` is installed, its music on
   hold (else a note says what to install).
 
 Each word is played at a random level (−26 … −3 dB peak), one in four through a telephone band,
 and drawn from its own seed (seed, split, i). ``prepared.json`` records the trigger phrase and the
-seed; a recipe with others is refused (choose another ``data.dir``).
+seed (and the training variants and confusables when not the first recipe's numbered voices
+without confusables); a recipe with others is refused (choose another ``data.dir``).
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -22,7 +25,7 @@ import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seqkit.config import require
 from seqkit.data.preparers import check_prepared
@@ -32,6 +35,13 @@ NEGATIVE_WORDS = ("active", "activity", "captivate", "cultivate", "motivate", "n
                   "seven", "light", "kitchen", "stop", "play", "timer", "morning", "tomorrow",
                   "window", "television", "please", "open", "radio", "alarm", "coffee",
                   "evening", "calendar", "jacket", "garvis", "service", "harvest")
+# training-only negatives: more words sharing the trigger's sounds ("activate", "hey jarvis");
+# a word containing the trigger phrase is never used as a negative
+CONFUSABLE_WORDS = ("activist", "actively", "captive", "captivity", "cavity", "native",
+                    "relative", "elevate", "renovate", "aggravate", "excavate", "evaluate",
+                    "accurate", "candidate", "vacation", "activities", "octave", "alligator",
+                    "jarvis", "hey", "hay", "jar", "jervis", "harvard", "nervous", "service",
+                    "carvings", "hey there", "hey travis", "say jarvis")
 MUSIC_FOLDER = Path("/usr/share/asterisk/moh")  # Debian's asterisk-moh-opsound-wav
 
 
@@ -51,6 +61,10 @@ class TriggerDataConfig:
     valid_clips: int = 32  # validation clips (training voices, their own seeds)
     batch_size: int = 8  # clips per batch
     workers: int = 1  # DataLoader processes mixing clips and computing features
+    voices: Literal["all", "numbered"] = "numbered"  # training variants (module docstring)
+    confusables: bool = False  # CONFUSABLE_WORDS among the training negatives too
+    speed: float = 0.0  # each training word played 1 ± U(0, speed) times as fast (0: none)
+    vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
 
     def __post_init__(self) -> None:
         words = self.trigger.split()
@@ -62,6 +76,9 @@ class TriggerDataConfig:
                     "batch_size"):
             require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
         require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
+        require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
+        for key in ("speed", "vtlp"):
+            require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
 
@@ -74,22 +91,35 @@ class TriggerDataConfig:
         return Path(self.dir) / "backgrounds.pt"
 
 
-def word(i: int, split: str, seed: int, trigger: str) -> tuple[Any, str]:
+def negative_words(split: str, trigger: str, confusables: bool = False) -> list[str]:
+    """The other words of ``split``: :data:`NEGATIVE_WORDS`, for training with ``confusables``
+    also :data:`CONFUSABLE_WORDS`, none containing the trigger phrase."""
+    words = NEGATIVE_WORDS + (CONFUSABLE_WORDS if confusables and split == "train" else ())
+    return [w for w in dict.fromkeys(words) if trigger not in w]
+
+
+def voice_for(split: str, rng: random.Random, voices: str = "numbered") -> Any:
+    """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70:
+    train, the variants of ``voices``; test, half flite's voices, half the held-out variants."""
+    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
+    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, train_variants
+
+    if split == "test" and rng.random() < 0.5:
+        return Voice("flite", rng.choice(FLITE_VOICES))
+    variants = train_variants(voices) if split == "train" else HELD_OUT_VARIANTS
+    return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
+                 rng.randint(130, 220), rng.randint(30, 70))
+
+
+def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
+         confusables: bool = False) -> tuple[Any, str]:
     """Recording i of ``split``: the trigger when i is a multiple of 3, else another word."""
     from seqkit.speech.corpus import condition
-    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
-    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, TRAIN_VARIANTS
 
     rng = random.Random(f"{seed}:{split}:{i}")
-    text = trigger if i % 3 == 0 else rng.choice([w for w in NEGATIVE_WORDS if w != trigger])
-    if split == "test" and rng.random() < 0.5:
-        voice = Voice("flite", rng.choice(FLITE_VOICES))
-    else:
-        variants = TRAIN_VARIANTS if split == "train" else HELD_OUT_VARIANTS
-        voice = Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
-                      rng.randint(130, 220), rng.randint(30, 70))
-    spoken = condition(voice.say(text), rng, peak_db=(-26.0, -3.0), silence=0.0,
-                       snr_db=(50.0, 60.0))
+    text = trigger if i % 3 == 0 else rng.choice(negative_words(split, trigger, confusables))
+    spoken = condition(voice_for(split, rng, voices).say(text), rng, peak_db=(-26.0, -3.0),
+                       silence=0.0, snr_db=(50.0, 60.0))
     return _trim(spoken), text
 
 
@@ -133,12 +163,18 @@ def backgrounds(music: bool = True) -> Any:
 def trigger_words(data: TriggerDataConfig, seed: int) -> None:
     """The preparer: synthesise every missing file of ``data.dir``."""
     from seqkit.speech import corpus
+    from seqkit.tasks.ctc.data import train_variants
 
-    check_prepared(data.dir, {"seed": seed, "trigger": data.trigger})
+    settings: dict[str, Any] = {"seed": seed, "trigger": data.trigger}
+    if data.voices != "numbered" or data.confusables:  # the first recipe's folders stay valid
+        settings.update(train_variants=list(train_variants(data.voices)),
+                        train_negatives=negative_words("train", data.trigger, data.confusables))
+    check_prepared(data.dir, settings)
     for split in ("train", "test"):
         if not data.words_path(split).is_file():
             count = data.train_words if split == "train" else data.test_words
-            make = functools.partial(word, split=split, seed=seed, trigger=data.trigger)
+            make = functools.partial(word, split=split, seed=seed, trigger=data.trigger,
+                                     voices=data.voices, confusables=data.confusables)
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
     if not data.backgrounds_path.is_file():

@@ -40,6 +40,9 @@ from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.trigger_word.data import TriggerDataConfig
 from seqkit.tasks.trigger_word.verbs import EVALUATE_OPTIONS, VERBS
 
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+FA_LIMITS = (1, 5, 20)  # false accepts per hour: the operating points evaluate reports
+
 
 @dataclass
 class DetectConfig:
@@ -48,6 +51,9 @@ class DetectConfig:
     threshold: float = 0.5  # a frame with ŷ ≥ threshold is part of a detection
     refractory_seconds: float = 1.0  # a run starting this soon after a detection extends it
     max_delay_seconds: float = 1.0  # a detection may start this long after its word ends
+    # long audio is scored in windows of data.clip_seconds starting this far apart (None: half
+    # a window, so a word cut by one window's edge is heard whole by the next)
+    hop_seconds: float | None = None
     test_clips: int = 100  # held-out 10 s clips with trigger words: the false-reject rate
     negative_hours: float = 1.0  # held-out audio without the trigger: false accepts per hour
 
@@ -55,6 +61,8 @@ class DetectConfig:
         require(0 < self.threshold <= 1, "detect.threshold", "in (0, 1]", self.threshold)
         for key in ("refractory_seconds", "max_delay_seconds"):
             require(getattr(self, key) >= 0, f"detect.{key}", "≥ 0", getattr(self, key))
+        require(self.hop_seconds is None or self.hop_seconds > 0, "detect.hop_seconds", "> 0",
+                self.hop_seconds)
         require(self.test_clips >= 1, "detect.test_clips", "≥ 1", self.test_clips)
         require(self.negative_hours > 0, "detect.negative_hours", "> 0", self.negative_hours)
 
@@ -70,6 +78,8 @@ class TriggerWordRecipe(Recipe):
     def __post_init__(self) -> None:
         require(self.model.n_mels == self.features.n_mels, "model.n_mels",
                 f"features.n_mels ({self.features.n_mels})", self.model.n_mels)
+        require((self.detect.hop_seconds or 0) <= self.data.clip_seconds, "detect.hop_seconds",
+                f"≤ data.clip_seconds ({self.data.clip_seconds})", self.detect.hop_seconds)
 
 
 class Stream(NamedTuple):
@@ -137,9 +147,15 @@ class TriggerWordTask:
                                        / data.clip_seconds)}[kind]
         seed = f"{self.recipe.seed}:{kind}" + (f":{epoch}" if kind == "train" else "")
         backgrounds = _load(str(data.backgrounds_path))
+        # training clips are augmented; in valid and test clips the triggers are far enough
+        # apart that each can be detected on its own (no merging within the refractory period)
+        augment = ({"speed": data.speed, "vtlp": data.vtlp} if kind == "train" else
+                   {"gap_seconds": detect_.refractory_seconds + detect_.max_delay_seconds}
+                   if kind in ("valid", "test") else {})
         return TriggerClips([backgrounds.waveform(i) for i in range(len(backgrounds))],
                             [] if kind == "negative" else positives, negatives, count, seed,
-                            data.clip_seconds, self.recipe.model, self.recipe.features)
+                            data.clip_seconds, self.recipe.model, self.recipe.features,
+                            **augment)
 
     def batches(self, epoch: int) -> BatchLoader:
         """The epoch's ``data.clips`` new clips in batches of ``data.batch_size``."""
@@ -164,11 +180,17 @@ class TriggerWordTask:
                       for s, e in clip.positives]
         return Stream(torch.cat(waves), words)
 
+    @property
+    def hop_seconds(self) -> float:
+        """Seconds between the starts of the scoring windows (``detect.hop_seconds``)."""
+        return self.recipe.detect.hop_seconds or self.recipe.data.clip_seconds / 2
+
     def scores(self, waveform: Tensor) -> tuple[Tensor, float]:
         """ŷ (T_y,) of a 16 kHz waveform (N,) of any length, and the seconds per frame."""
         device = next(self.model.parameters()).device
         y_hat, frame_seconds = score_audio(self.model, waveform.to(device), self.recipe.features,
-                                           self.recipe.data.clip_seconds)
+                                           self.recipe.data.clip_seconds,
+                                           hop_seconds=self.hop_seconds)
         return y_hat.cpu(), frame_seconds
 
     def detect(self, waveform: Tensor, threshold: float | None = None) -> list[Detection]:
@@ -184,9 +206,17 @@ class TriggerWordTask:
         return self.detect(read_wav(path), threshold)
 
     def stream_stats(self, stream: Stream, threshold: float | None = None) -> DetectionStats:
-        detections = self.detect(stream.waveform, threshold)
+        y_hat, frame_seconds = self.scores(stream.waveform)
+        return self.score_stats(y_hat, frame_seconds, stream, threshold)
+
+    def score_stats(self, y_hat: Tensor, frame_seconds: float, stream: Stream,
+                    threshold: float | None = None) -> DetectionStats:
+        """The detection counts of ``stream``'s scores ŷ (T_y,) at ``threshold``."""
+        config = self.recipe.detect
+        detections = detect(y_hat, frame_seconds, threshold or config.threshold,
+                            config.refractory_seconds)
         return detection_stats(detections, stream.words, stream.waveform.numel() / SAMPLE_RATE,
-                               self.recipe.detect.max_delay_seconds)
+                               config.max_delay_seconds)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         clips = self.clips("valid")
@@ -201,38 +231,61 @@ class TriggerWordTask:
     def evaluate(self, split: str = "test", threshold: float | None = None,
                  negative_hours: float | None = None) -> Report:
         """False rejects on the held-out clips with triggers, false accepts per hour on held-out
-        audio without them, and the real-time factor of scoring it on one CPU thread."""
+        audio without them, and the real-time factor of scoring it on one CPU thread; the same
+        at every threshold of :data:`THRESHOLDS`, and the lowest FRR with at most 1, 5 and 20
+        false accepts per hour among them (:data:`FA_LIMITS`)."""
         if split not in ("test", "valid"):
             raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
         config = self.recipe.detect
         threshold = threshold or config.threshold
-        positive = self.stream_stats(self.stream(self.clips(split)), threshold)
+        positive_stream = self.stream(self.clips(split))
         negative_stream = self.stream(self.clips("negative", negative_hours=negative_hours))
+        y_positive, frame_seconds = self.scores(positive_stream.waveform)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
             start = time.perf_counter()
-            negative = self.stream_stats(negative_stream, threshold)
+            y_negative, _ = self.scores(negative_stream.waveform)
+            negative = self.score_stats(y_negative, frame_seconds, negative_stream, threshold)
             rtf = (time.perf_counter() - start) / negative.seconds
         finally:
             torch.set_num_threads(threads)
+        positive = self.score_stats(y_positive, frame_seconds, positive_stream, threshold)
+        sweep = [(t, self.score_stats(y_positive, frame_seconds, positive_stream, t),
+                  self.score_stats(y_negative, frame_seconds, negative_stream, t))
+                 for t in sorted({*THRESHOLDS, threshold})]
         signature = (f"threshold:{threshold}|refractory:{config.refractory_seconds}s|"
-                     f"max_delay:{config.max_delay_seconds}s")
+                     f"max_delay:{config.max_delay_seconds}s|hop:{self.hop_seconds:g}s")
         voices = "held-out voices (espeak-ng variants m6, m7, f4, f5 and flite)"
         lines = [f"trigger {self.trigger!r}, {voices}:",
                  f"  with triggers ({positive.seconds / 60:.1f} min): {positive.format(signature)}",
                  f"  without ({negative.seconds / 3600:.2f} h of other words, noise, music): "
                  f"{negative.format(signature)}",
                  f"  real-time factor {rtf:.4f} (scoring time / audio time, 1 CPU thread)",
-                 f"how: ŷ per {self.recipe.data.clip_seconds:g} s window, detections = runs of "
-                 "ŷ ≥ threshold merged within the refractory period; a word is found by a "
-                 "detection starting between its start and its end + max_delay; FRR from the "
-                 "clips with triggers, FA/h from the audio without"]
+                 "  threshold   FRR      FA/h",
+                 *(f"  {t:<9g}  {100 * p.false_reject_rate:6.2f}%  {n.false_accepts_per_hour:7.2f}"
+                   for t, p, n in sweep)]
         metrics = {"frr": positive.false_reject_rate,
                    "fa_per_hour": negative.false_accepts_per_hour, "rtf": rtf}
+        for limit in FA_LIMITS:
+            reached = [(p.false_reject_rate, t) for t, p, n in sweep
+                       if n.false_accepts_per_hour <= limit]
+            point = f"  lowest FRR with FA/h ≤ {limit}: "
+            if reached:
+                frr, t = min(reached)
+                metrics[f"frr_at_{limit}_fa_per_hour"] = frr
+                lines.append(point + f"{100 * frr:.2f}% (threshold {t:g})")
+            else:
+                lines.append(point + "none of the thresholds reaches it")
+        lines.append(f"how: ŷ per {self.recipe.data.clip_seconds:g} s window every "
+                     f"{self.hop_seconds:g} s, detections = runs of ŷ ≥ threshold merged within "
+                     "the refractory period; a word is found by a detection starting between its "
+                     "start and its end + max_delay; FRR from the clips with triggers, FA/h from "
+                     "the audio without; the sweep's thresholds are not chosen on other data")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "threshold": threshold,
-                       "negative_hours": negative.seconds / 3600, "trigger": self.trigger})
+                       "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
+                       "hop_seconds": self.hop_seconds})
 
 
 @cache
