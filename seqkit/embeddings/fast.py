@@ -16,6 +16,16 @@ equals ``sgd_step`` given each window its block's noise words (tested).
 
 Note: both architectures then cost about the same per word; word2vec's skip-gram costs ~2W times
 its CBOW.
+
+Note: word2vec applies every pair's update before it computes the next one; a step computes all of
+them at the same point and sums them. A frequent word's θ is a target of ~2b pairs per occurrence
+and drawn as noise for all the pairs of a block, so in skip-gram its row sums hundreds of updates
+per thousand centers (CBOW's rows ~2W times fewer): over a whole 10,000-word batch the sum
+overshoots and the norms grow without bound (measured: NaN on the full corpus; the mean-of-updates
+cap ``max_updates`` 1–4 keeps them bounded but shrinks the step of exactly the rows that must move,
+and nothing is learned). So a batch is stepped on in consecutive parts of ``step_centers`` centers
+(whole blocks), each part from the parameters the previous one left: the batch stays one read of
+the stream and a few products per part, and the sums stay near word2vec's sequential updates.
 """
 
 import math
@@ -40,6 +50,12 @@ class Blocks(NamedTuple):
     def reach(self) -> torch.Tensor:
         """(nb, R) the word at each reachable position of each block."""
         return _windows_of(self.extended, self.M.shape[1], (self.M.shape[2] - self.M.shape[1]) // 2)
+
+    def part(self, start: int, stop: int) -> "Blocks":
+        """Blocks start … stop − 1 alone (each block's band reaches only its own R positions)."""
+        _, L, R = self.M.shape
+        return Blocks(self.text[start * L:stop * L], self.extended[start * L:stop * L + R - L],
+                      self.M[start:stop], self.used[start:stop])
 
 
 def blocks(windows: Windows, L: int, dtype: torch.dtype) -> Blocks:
@@ -70,16 +86,25 @@ def _windows_of(x: torch.Tensor, L: int, W: int) -> torch.Tensor:
 
 @torch.no_grad()
 def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: float,
-                    L: int = 16, max_updates: float = math.inf) -> torch.Tensor:
+                    L: int = 16, max_updates: float = math.inf,
+                    step_centers: float = math.inf) -> torch.Tensor:
     """:meth:`Word2Vec.sgd_step` on consecutive-text ``windows`` with the noise words ``noise``
-    (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉).
+    (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉), applied to consecutive parts of
+    ``step_centers`` centers (rounded down to whole blocks, at least one) one after the other
+    (module docstring); with the default ∞, one step on the whole batch.
 
-    Returns the mean of the negative-sampling loss L(c, t) over the batch's examples before the
-    step (a scalar tensor; its (c, t) pairs for skip-gram, its windows for CBOW).
+    Returns the mean of the negative-sampling loss L(c, t) over the batch's examples, each part's
+    before its step (a scalar tensor; its (c, t) pairs for skip-gram, its windows for CBOW).
     """
     b = blocks(windows, L, model.embedding.dtype)
     step = _skipgram_step if model.config.arch == "skipgram" else _cbow_step
-    loss, examples = step(model, b, noise, lr, max_updates)
+    nb = b.M.shape[0]
+    per_step = nb if step_centers >= nb * L else max(1, int(step_centers) // L)
+    loss, examples = 0.0, 0.0
+    for start in range(0, nb, per_step):
+        part_loss, part_examples = step(model, b.part(start, start + per_step),
+                                        noise[start:start + per_step], lr, max_updates)
+        loss, examples = loss + part_loss, examples + part_examples
     return loss / examples.clamp(min=1)
 
 

@@ -41,12 +41,14 @@ class Word2VecTrainConfig:
     min_lr: float = 1e-4  # α_min, the learning rate at the end
     batch_words: int = 10_000  # corpus tokens per SGD step
     block: int = 16  # L, consecutive centers sharing their k noise words (seqkit.embeddings.fast)
-    max_updates: float = 32.0  # a row's summed update in a batch is scaled by min(1, this / n)
+    max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
+    step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
     seed: int = 1  # subsampling, reduced windows and noise words
     workers: int = 1  # threads stepping at once (Hogwild, module docstring); 1: reproducible
 
     def __post_init__(self) -> None:
-        for key in ("window", "min_count", "epochs", "batch_words", "block", "workers"):
+        for key in ("window", "min_count", "epochs", "batch_words", "block", "step_centers",
+                    "workers"):
             require(getattr(self, key) >= 1, f"train.{key}", "≥ 1", getattr(self, key))
         require(self.sample >= 0, "train.sample", "≥ 0", self.sample)
         require(self.max_updates > 0, "train.max_updates", "> 0", self.max_updates)
@@ -99,7 +101,7 @@ class _Steps:
             while (step := self.next()) is not None:
                 windows, noise, lr = step
                 banded_sgd_step(self.model, windows, noise, lr, self.config.block,
-                                self.config.max_updates)
+                                self.config.max_updates, self.config.step_centers)
         except BaseException:
             self.stopped = True
             raise

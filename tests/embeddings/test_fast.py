@@ -45,3 +45,27 @@ def test_banded_step_equals_sgd_step_with_block_noise(arch, N, L, max_updates):
     torch.testing.assert_close(fast.theta, reference.theta)
     assert not torch.equal(fast.embedding, model().embedding)
     assert not torch.equal(fast.theta, model().theta)
+
+
+@pytest.mark.parametrize("arch", ["skipgram", "cbow"])
+@pytest.mark.parametrize(("N", "L", "step_centers"), [(37, 4, 8), (37, 4, 10), (32, 8, 8)])
+def test_banded_step_in_parts_equals_sgd_step_on_each_part_in_turn(arch, N, L, step_centers):
+    """``step_centers``: the parts' steps one after the other, each from the previous one's
+    parameters (sgd_step on a part's rows: their context ids stay valid beyond the part)."""
+    windows = text_batch(N, seed=N)
+    noise = torch.randint(0, V, (-(-N // L), K), generator=torch.Generator().manual_seed(L))
+    m = Word2Vec(V, Word2VecConfig(arch=arch, dim=E, negative=K, seed=0)).double()
+    with torch.no_grad():
+        m.theta.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
+    fast, reference = m, Word2Vec(V, m.config).double()
+    reference.load_state_dict(m.state_dict())
+    banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=2.0, step_centers=step_centers)
+    part = step_centers // L * L
+    block_noise = noise.repeat_interleave(L, 0)[:N]
+    for start in range(0, N, part):
+        rows = slice(start, start + part)
+        reference.sgd_step(Windows(windows.center[rows], windows.context[rows],
+                                   windows.mask[rows], 0), block_noise[rows], lr=0.2,
+                           max_updates=2.0)
+    torch.testing.assert_close(fast.embedding, reference.embedding)
+    torch.testing.assert_close(fast.theta, reference.theta)

@@ -52,11 +52,13 @@ class SGDConfig:
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
     block: int = 16  # L, consecutive centers sharing their k noise words (seqkit.embeddings.fast)
-    max_updates: float = 32.0  # a row's summed update in a batch is scaled by min(1, this / n)
+    max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
+    step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
 
     def __post_init__(self) -> None:
         require(self.min_lr >= 0, "sgd.min_lr", "≥ 0", self.min_lr)
         require(self.block >= 1, "sgd.block", "≥ 1", self.block)
+        require(self.step_centers >= 1, "sgd.step_centers", "≥ 1", self.step_centers)
         require(self.max_updates > 0, "sgd.max_updates", "> 0", self.max_updates)
 
 
@@ -153,7 +155,7 @@ class Word2VecTask:
         """One SGD step of size α(p) on the batch's pairs; (loss before it, corpus words)."""
         sgd = self.recipe.sgd
         loss = banded_sgd_step(self.model, batch.windows, batch.noise, batch.lr, sgd.block,
-                               sgd.max_updates)
+                               sgd.max_updates, sgd.step_centers)
         return float(loss), batch.windows.words
 
     def loss(self, model: nn.Module, batch: Word2VecBatch) -> tuple[torch.Tensor, int]:
