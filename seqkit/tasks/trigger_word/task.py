@@ -281,7 +281,7 @@ class TriggerWordTask:
                      f"{self.hop_seconds:g} s, detections = runs of ŷ ≥ threshold merged within "
                      "the refractory period; a word is found by a detection starting between its "
                      "start and its end + max_delay; FRR from the clips with triggers, FA/h from "
-                     "the audio without; the sweep's thresholds are not chosen on other data")
+                     "the audio without; the sweep's best thresholds are picked on these streams")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "threshold": threshold,
                        "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
