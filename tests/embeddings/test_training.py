@@ -58,17 +58,14 @@ def test_linear_lr():
     assert linear_lr(0.025, 1e-4, 1.0) == linear_lr(0.025, 1e-4, 3.0) == pytest.approx(1e-4)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_skipgram_solves_the_planted_analogies(tmp_path, workers):
+def test_skipgram_solves_the_planted_analogies(tmp_path):
     path = tmp_path / "planted.txt"
     lines = planted_corpus(path)
     # 47 words, none subsampled: in a batch each is updated many times, so max_updates = 4
     config = Word2VecTrainConfig(window=6, sample=0, min_count=1, epochs=8, batch_words=500,
-                                 lr=0.1, max_updates=4, workers=workers)
+                                 lr=0.1, max_updates=4)
     vocab, model, stream, noise, total = train(path, lines, config)
-    threads = torch.get_num_threads()
-    stats = fit_word2vec(model, stream, config, noise, total)
-    assert stats.words == total and torch.get_num_threads() == threads
+    assert fit_word2vec(model, stream, config, noise, total).words == total
     vectors = WordVectors(vocab.words, model.embedding.detach())
     assert vectors.analogy("man", "woman", "king")[0].word == "queen"
     solved = [vectors.analogy(a, b, c)[0].word == d
@@ -94,18 +91,22 @@ def topic_corpus(path, n: int = 5000, topics: int = 8, per_topic: int = 25, func
     return lines
 
 
-def test_skipgram_with_default_batches_learns_the_topics(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_skipgram_with_default_batches_learns_the_topics(tmp_path, workers):
     """With the defaults (10,000-word batches, stepped on in parts of 512 centers) skip-gram puts
-    a topic's words together: mean cosine within a topic − across topics 0.53 here. One step on
-    each whole batch (``step_centers`` ≥ the batch, as before) gave 0.01: nothing learned."""
+    a topic's words together: mean cosine within a topic − across topics 0.53 here, also with two
+    Hogwild workers (0.53–0.54 over six seeds; racy, so not on a 47-word toy, where colliding
+    updates made it flaky). One step on each whole batch (``step_centers`` ≥ the batch, as
+    before) gave 0.01: nothing learned."""
     path = tmp_path / "topics.txt"
     lines = topic_corpus(path)
-    config = Word2VecTrainConfig(epochs=3)
+    config = Word2VecTrainConfig(epochs=3, workers=workers)
     vocab, model, stream, noise, total = train(path, lines, config)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        fit_word2vec(model, stream, config, noise, total)
+        assert fit_word2vec(model, stream, config, noise, total).words == total
+        assert torch.get_num_threads() == 1  # the workers give torch's threads back
     finally:
         torch.set_num_threads(threads)
     words = [w for w in vocab.words if w.startswith("t")]
