@@ -34,7 +34,7 @@ class EmbeddingData:
     min_count: int = 5  # words seen fewer times are dropped from the text
     window: int = 5  # W: context words on each side of a center word
     sample: float = 1e-3  # word2vec's subsampling threshold t/Σf (0: keep every word)
-    batch_words: int = 10_000  # corpus words read per batch (word2vec: per SGD step)
+    batch_words: int = 10_000  # corpus words read per batch (word2vec: sgd.step_centers a step)
     analogies: str = ""  # analogy questions (questions-words.txt format); "": gensim's
     ws353: str = ""  # word pairs with human scores (TAB-separated); "": gensim's wordsim353.tsv
     simlex: str = ""  # the same; "": gensim's simlex999.txt
