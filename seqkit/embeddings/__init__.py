@@ -30,7 +30,14 @@ from seqkit.embeddings.evaluation import (
 from seqkit.embeddings.fast import banded_sgd_step
 from seqkit.embeddings.glove import GloVe, GloVeConfig, cooccurrence, fit_glove, weighting
 from seqkit.embeddings.interop import from_gensim, load_word2vec, save_word2vec, to_gensim
-from seqkit.embeddings.training import TrainStats, Word2VecTrainConfig, fit_word2vec, linear_lr
+from seqkit.embeddings.training import (
+    TrainStats,
+    Word2VecTrainConfig,
+    block_noise,
+    fit_word2vec,
+    linear_lr,
+    noise_groups,
+)
 from seqkit.embeddings.vectors import Neighbour, UnknownWordError, WordVectors
 from seqkit.embeddings.vocab import WordVocab
 from seqkit.embeddings.word2vec import Inputs, NoiseSampler, Word2Vec, Word2VecConfig
@@ -56,6 +63,7 @@ __all__ = [
     "WordVocab",
     "banded_sgd_step",
     "bias_direction",
+    "block_noise",
     "context_windows",
     "cooccurrence",
     "difference_direction",
@@ -70,6 +78,7 @@ __all__ = [
     "linear_lr",
     "load_word2vec",
     "neutralize",
+    "noise_groups",
     "save_word2vec",
     "to_gensim",
     "weighting",

@@ -11,8 +11,10 @@ of which the band M_b (L, R), 1 where position bL + r has position bL + q − W 
 window, keeps the real (c, t) pairs. Gradients are the same products transposed, and every row of
 ``embedding`` and ``theta`` is gathered once per position instead of once per pair. For CBOW the
 band gives the window means too: H_b = (M_b / |window|) E_b, E_b (R, E) the reachable e's.
-The k noise words are shared by the L centers of a block (``noise`` (nb, k)): with them the step
-equals ``sgd_step`` given each window its block's noise words (tested).
+The noise words are shared by the L centers of a block: ``noise`` (nb, g, k), g groups of k, a
+skip-gram center's pair in window slot j taking group ⌊j·g/2W⌋ (g = 2W: each pair its own k, as
+word2vec; g = 1: k for all of a center's pairs, 2W times fewer noise rows; CBOW has g = 1). With
+them the step equals ``sgd_step`` given each window its block's noise words (tested).
 
 Note: both architectures then cost about the same per word; word2vec's skip-gram costs ~2W times
 its CBOW.
@@ -35,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from seqkit.embeddings.corpus import Windows
-from seqkit.embeddings.word2vec import Word2Vec
+from seqkit.embeddings.word2vec import Word2Vec, group_pairs
 
 
 class Blocks(NamedTuple):
@@ -45,6 +47,7 @@ class Blocks(NamedTuple):
     text: torch.Tensor  # (Np,) the center words c, Np = nb · L
     extended: torch.Tensor  # (Np + 2W,) the text with W words of padding on each side
     M: torch.Tensor  # (nb, L, R) the band: 1 where reachable position q is in center r's window
+    slots: torch.Tensor  # (nb, L, 2W) the window mask: 1 where slot j of center r holds a word
     used: torch.Tensor  # (nb, L) 1 for the centers with a non-empty window (those that update)
 
     def reach(self) -> torch.Tensor:
@@ -55,7 +58,7 @@ class Blocks(NamedTuple):
         """Blocks start … stop − 1 alone (each block's band reaches only its own R positions)."""
         _, L, R = self.M.shape
         return Blocks(self.text[start * L:stop * L], self.extended[start * L:stop * L + R - L],
-                      self.M[start:stop], self.used[start:stop])
+                      self.M[start:stop], self.slots[start:stop], self.used[start:stop])
 
 
 def blocks(windows: Windows, L: int, dtype: torch.dtype) -> Blocks:
@@ -76,7 +79,8 @@ def blocks(windows: Windows, L: int, dtype: torch.dtype) -> Blocks:
     band.scatter_(1, column, mask.to(dtype))
     extended = torch.cat([text.new_zeros(W), text, text.new_zeros(W)])  # (Np + 2W,)
     used = mask.any(1).to(dtype).view(-1, L)
-    return Blocks(text, extended, band.view(-1, L, L + 2 * W), used)
+    return Blocks(text, extended, band.view(-1, L, L + 2 * W), mask.to(dtype).view(-1, L, 2 * W),
+                  used)
 
 
 def _windows_of(x: torch.Tensor, L: int, W: int) -> torch.Tensor:
@@ -89,7 +93,8 @@ def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: 
                     L: int = 16, max_updates: float = math.inf,
                     step_centers: float = math.inf) -> torch.Tensor:
     """:meth:`Word2Vec.sgd_step` on consecutive-text ``windows`` with the noise words ``noise``
-    (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉), applied to consecutive parts of
+    (nb, g, k) or (nb, k) shared by each block of ``L`` centers (nb = ⌈N / L⌉; the g groups of k
+    as in the module docstring; CBOW takes g = 1), applied to consecutive parts of
     ``step_centers`` centers (rounded down to whole blocks, at least one) one after the other
     (module docstring); with the default ∞, one step on the whole batch.
 
@@ -97,6 +102,10 @@ def banded_sgd_step(model: Word2Vec, windows: Windows, noise: torch.Tensor, lr: 
     before its step (a scalar tensor; its (c, t) pairs for skip-gram, its windows for CBOW).
     """
     b = blocks(windows, L, model.embedding.dtype)
+    noise = noise if noise.dim() == 3 else noise[:, None]  # (nb, g, k)
+    if model.config.arch == "cbow" and noise.shape[1] != 1:
+        raise ValueError(f"banded_sgd_step: CBOW has one pair per window, so g = 1 noise "
+                         f"group; got noise of shape {tuple(noise.shape)}")
     step = _skipgram_step if model.config.arch == "skipgram" else _cbow_step
     nb = b.M.shape[0]
     per_step = nb if step_centers >= nb * L else max(1, int(step_centers) // L)
@@ -119,15 +128,19 @@ def _skipgram_step(model: Word2Vec, b: Blocks, noise: torch.Tensor, lr: float,
     S = torch.bmm(H, theta_x.transpose(1, 2))  # (nb, L, R) θ_tᵀ e_c
     G = torch.sigmoid(-S).mul_(b.M).mul_(lr)  # (nb, L, R) lr (1 − σ(s)) on the pairs
     pairs = b.M.sum(2)  # (nb, L)
-    theta_n, G_n, loss = _negatives(model.theta, noise, H, pairs, lr)
+    _, groups, k = noise.shape
+    slot_groups = group_pairs(b.slots.view(nb * L, -1), groups, H.dtype).view(nb, L, groups)
+    weight = slot_groups.repeat_interleave(k, 2)  # (nb, L, n) pairs using each noise column
+    noise = noise.reshape(nb, groups * k)  # (nb, n), n = gk columns
+    theta_n, G_n, loss = _negatives(model.theta, noise, H, weight, lr)
     loss -= (b.M * F.logsigmoid(S)).sum()
 
-    inv_theta = _inverse_scale(V, max_updates, (noise, _per_block(b.used, noise)),
+    inv_theta = _inverse_scale(V, max_updates, (noise, _centers_using(weight)),
                                (reach, b.M.sum(1)))
     inv_e = _inverse_scale(V, max_updates, (b.text, b.used))[b.text].view(nb, L, 1)
     dH = torch.baddbmm(torch.bmm(G_n * inv_e, theta_n), G * inv_e, theta_x)  # (nb, L, E)
     d_theta_x = torch.bmm((G * inv_theta[reach][:, None, :]).transpose(1, 2), H)  # (nb, R, E)
-    d_theta_n = torch.bmm((G_n * inv_theta[noise][:, None, :]).transpose(1, 2), H)  # (nb, k, E)
+    d_theta_n = torch.bmm((G_n * inv_theta[noise][:, None, :]).transpose(1, 2), H)  # (nb, n, E)
     model.theta.index_add_(0, reach.reshape(-1), d_theta_x.view(-1, E))
     model.theta.index_add_(0, noise.reshape(-1), d_theta_n.view(-1, E))
     model.embedding.index_add_(0, b.text, dH.view(-1, E))
@@ -146,11 +159,12 @@ def _cbow_step(model: Word2Vec, b: Blocks, noise: torch.Tensor, lr: float,
     theta_t = model.theta.index_select(0, b.text).view(nb, L, E)  # (nb, L, E) θ_c
     s = (H * theta_t).sum(2)  # (nb, L) θ_cᵀ h
     g = torch.sigmoid(-s).mul_(b.used).mul_(lr)  # (nb, L) lr (1 − σ(s))
-    theta_n, G_n, loss = _negatives(model.theta, noise, H, b.used, lr)
+    noise = noise[:, 0]  # (nb, k)
+    weight = b.used[..., None].expand(nb, L, noise.shape[1])  # (nb, L, k) one pair per window
+    theta_n, G_n, loss = _negatives(model.theta, noise, H, weight, lr)
     loss -= (b.used * F.logsigmoid(s)).sum()
 
-    inv_theta = _inverse_scale(V, max_updates, (noise, _per_block(b.used, noise)),
-                               (b.text, b.used))
+    inv_theta = _inverse_scale(V, max_updates, (noise, _centers_using(weight)), (b.text, b.used))
     inv_e = _inverse_scale(V, max_updates, (reach, b.M.sum(1)))[reach]  # (nb, R)
     # every window word gets the whole ∂/∂h (word2vec's cbow_mean rule, Word2Vec.sgd_step)
     dH = torch.baddbmm(g[..., None] * theta_t, G_n, theta_n)  # (nb, L, E)
@@ -165,20 +179,21 @@ def _cbow_step(model: Word2Vec, b: Blocks, noise: torch.Tensor, lr: float,
 
 def _negatives(theta: torch.Tensor, noise: torch.Tensor, H: torch.Tensor, weight: torch.Tensor,
                lr: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The noise words' part of the step, each center's k terms counted ``weight`` (nb, L) times.
+    """The noise words' part of the step for the n noise columns ``noise`` (nb, n) of each block,
+    center r's term of column j counted ``weight`` (nb, L, n) times (its pairs using it).
 
-    Returns θ_n (nb, k, E), G_n = −lr · weight · σ(θ_nᵀ h) (nb, L, k) and the summed loss
+    Returns θ_n (nb, n, E), G_n = −lr · weight · σ(θ_nᵀ h) (nb, L, n) and the summed loss
     −Σ weight · log σ(−θ_nᵀ h).
     """
-    theta_n = theta.index_select(0, noise.reshape(-1)).view(*noise.shape, -1)  # (nb, k, E)
-    S_n = torch.bmm(H, theta_n.transpose(1, 2))  # (nb, L, k) θ_nᵀ h
-    G_n = torch.sigmoid(S_n).mul_(weight[..., None]).mul_(-lr)
-    return theta_n, G_n, -(weight[..., None] * F.logsigmoid(-S_n)).sum()
+    theta_n = theta.index_select(0, noise.reshape(-1)).view(*noise.shape, -1)  # (nb, n, E)
+    S_n = torch.bmm(H, theta_n.transpose(1, 2))  # (nb, L, n) θ_nᵀ h
+    G_n = torch.sigmoid(S_n).mul_(weight).mul_(-lr)
+    return theta_n, G_n, -(weight * F.logsigmoid(-S_n)).sum()
 
 
-def _per_block(used: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-    """(nb, k): each noise word updates θ once per center of its block that has a window."""
-    return used.sum(1, keepdim=True).expand_as(noise)
+def _centers_using(weight: torch.Tensor) -> torch.Tensor:
+    """(nb, n): how many centers of its block use each noise column (``weight`` (nb, L, n) > 0)."""
+    return (weight > 0).sum(1).to(weight.dtype)
 
 
 def _inverse_scale(V: int, max_updates: float, *uses: tuple[torch.Tensor, torch.Tensor]

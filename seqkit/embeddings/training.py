@@ -40,7 +40,8 @@ class Word2VecTrainConfig:
     lr: float = 0.025  # α₀, the learning rate at the start
     min_lr: float = 1e-4  # α_min, the learning rate at the end
     batch_words: int = 10_000  # corpus tokens read per batch (stepped on in parts: step_centers)
-    block: int = 16  # L, consecutive centers sharing their k noise words (seqkit.embeddings.fast)
+    block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
+    noise_groups: int = 5  # g: a skip-gram center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
     seed: int = 1  # subsampling, reduced windows and noise words
@@ -48,12 +49,25 @@ class Word2VecTrainConfig:
 
     def __post_init__(self) -> None:
         for key in ("window", "min_count", "epochs", "batch_words", "block", "step_centers",
-                    "workers"):
+                    "workers", "noise_groups"):
             require(getattr(self, key) >= 1, f"train.{key}", "≥ 1", getattr(self, key))
         require(self.sample >= 0, "train.sample", "≥ 0", self.sample)
         require(self.max_updates > 0, "train.max_updates", "> 0", self.max_updates)
         require(0 <= self.min_lr <= self.lr, "train.min_lr", f"in [0, lr = {self.lr}]",
                 self.min_lr)
+
+
+def noise_groups(arch: str, groups: int, window: int) -> int:
+    """The g of a batch's noise (nb, g, k): min(``groups``, 2W) for skip-gram, 1 for CBOW (one pair
+    per window)."""
+    return min(groups, 2 * window) if arch == "skipgram" else 1
+
+
+def block_noise(noise: NoiseSampler, centers: int, L: int, groups: int, k: int) -> torch.Tensor:
+    """The noise words (nb, g, k) of ``centers`` centers in blocks of L (nb = ⌈centers / L⌉):
+    k for each of the g groups of a skip-gram center's pairs (:mod:`seqkit.embeddings.fast`)."""
+    nb = -(-centers // L)
+    return noise(nb, groups * k).view(nb, groups, k)
 
 
 def linear_lr(lr: float, min_lr: float, progress: float) -> float:
@@ -89,7 +103,9 @@ class _Steps:
                 return None
             c, device = self.config, self.model.embedding.device
             lr = linear_lr(c.lr, c.min_lr, self.words / max(self.total_words, 1))
-            n = self.noise(-(-windows.center.numel() // c.block), self.model.config.negative)
+            n = block_noise(self.noise, windows.center.numel(), c.block,
+                            noise_groups(self.model.config.arch, c.noise_groups, c.window),
+                            self.model.config.negative)
             self.words += windows.words
         windows = windows._replace(center=windows.center.to(device),
                                    context=windows.context.to(device), mask=windows.mask.to(device))

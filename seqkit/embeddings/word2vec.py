@@ -17,8 +17,10 @@ batch (center words and their windows):
 - skip-gram: c is the center word, h = e_c, and every word t of its window is a target;
 - CBOW: h is the mean of the window's embeddings, and the center word is the one target.
 
-Note: the k noise words are drawn once per window and shared by that window's pairs (each pair
-still has its own k-term loss above). This keeps the update a few batched matrix products
+Noise words come per window, shape (B, g, k): the window's m pairs fall into g groups (slot j in
+group ⌊j·g/m⌋, :func:`group_pairs`), and the pairs of a group share its k noise words (each pair
+still has its own k-term loss above). g = m gives each pair its own, as word2vec; g = 1 (noise
+(B, k)) shares them over the window. Either way an update is a few batched matrix products
 (:meth:`Word2Vec.sgd_step`), with no Python loop over words.
 """
 
@@ -83,16 +85,18 @@ class Word2Vec(nn.Module):
         return Inputs(h, windows.center[:, None], windows.mask.any(1, keepdim=True))
 
     def negative_sampling_loss(self, windows: Windows, noise: torch.Tensor) -> torch.Tensor:
-        """Mean over the batch's (c, t) pairs of L(c, t); ``noise`` (B, k) are each window's n_i."""
+        """Mean over the batch's (c, t) pairs of L(c, t); ``noise`` (B, g, k) or (B, k) are each
+        window's n_i by group of pairs (module docstring)."""
         return self.sampled_loss(self.inputs(windows), noise)
 
     def sampled_loss(self, inputs: Inputs, noise: torch.Tensor) -> torch.Tensor:
         """:meth:`negative_sampling_loss` given the output layer's :class:`Inputs`."""
         h, targets, mask = inputs
+        noise = noise if noise.dim() == 3 else noise[:, None]  # (B, g, k)
         positive = F.logsigmoid(torch.einsum("be,bme->bm", h, self.theta[targets]))  # (B, m)
-        negative = F.logsigmoid(-torch.einsum("be,bke->bk", h, self.theta[noise])).sum(1)  # (B,)
-        pairs = mask.sum(1)  # (B,) every pair of a window shares its noise words
-        return -((positive * mask).sum() + (negative * pairs).sum()) / pairs.sum()
+        negative = F.logsigmoid(-torch.einsum("be,bgke->bgk", h, self.theta[noise])).sum(2)
+        pairs = group_pairs(mask, noise.shape[1], h.dtype)  # (B, g) pairs sharing each group
+        return -((positive * mask).sum() + (negative * pairs).sum()) / mask.sum()
 
     def softmax_loss(self, windows: Windows) -> torch.Tensor:
         """Mean over the (c, t) pairs of −log p(t | c), the full softmax over all V words."""
@@ -122,14 +126,17 @@ class Word2Vec(nn.Module):
         with 1 each row moves by the mean of its updates (tested).
         """
         h, targets, mask = self.inputs(windows)
+        noise = noise if noise.dim() == 3 else noise[:, None]  # (B, g, k)
+        B, groups, k = noise.shape
         m = targets.shape[1]
-        ids = torch.cat([targets, noise], 1)  # (B, m + k)
-        theta = self.theta[ids]  # (B, m + k, E)
-        s = torch.bmm(theta, h[:, :, None]).squeeze(2)  # (B, m + k)
-        weight = torch.cat([mask, mask.sum(1, keepdim=True).expand_as(noise)], 1).to(s.dtype)
+        ids = torch.cat([targets, noise.reshape(B, groups * k)], 1)  # (B, m + gk)
+        theta = self.theta[ids]  # (B, m + gk, E)
+        s = torch.bmm(theta, h[:, :, None]).squeeze(2)  # (B, m + gk)
+        pairs = group_pairs(mask, groups, s.dtype).repeat_interleave(k, 1)  # (B, gk)
+        weight = torch.cat([mask.to(s.dtype), pairs], 1)
         y = torch.zeros_like(s)
         y[:, :m] = 1.0
-        g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + k)
+        g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + gk)
         dh = torch.bmm(g[:, None, :], theta).squeeze(1)  # (B, E)
         g /= (_uses(ids, len(self.theta), weight > 0) / max_updates).clamp(min=1)
         d_theta = g[:, :, None] * h[:, None, :]  # (B, m + k, E)
@@ -142,6 +149,17 @@ class Word2Vec(nn.Module):
             words = windows.context[rows, cols]  # (P,) the context words of every window
             n = _uses(words, len(self.embedding)) / max_updates
             self.embedding.index_add_(0, words, dh[rows] / n.clamp(min=1)[:, None])
+
+
+def group_pairs(mask: torch.Tensor, groups: int, dtype: torch.dtype) -> torch.Tensor:
+    """(B, g): how many of each window's pairs (``mask`` (B, m)) fall into each of g = ``groups``
+    groups, window slot j belonging to group ⌊j·g/m⌋ (each group shares k noise words).
+
+    Example: mask [[1, 0, 1, 1]], g = 2 → [[1, 2]]; g = 1 → [[3]], the window's pairs.
+    """
+    group = torch.arange(mask.shape[1], device=mask.device) * groups // mask.shape[1]  # (m,)
+    return torch.zeros(mask.shape[0], groups, dtype=dtype, device=mask.device).index_add_(
+        1, group, mask.to(dtype))
 
 
 def _uses(ids: torch.Tensor, V: int, used: torch.Tensor | None = None) -> torch.Tensor:

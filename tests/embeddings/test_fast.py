@@ -21,12 +21,14 @@ def text_batch(N: int, seed: int) -> Windows:
     return Windows(ids, context, mask, N)
 
 
-@pytest.mark.parametrize("arch", ["skipgram", "cbow"])
+@pytest.mark.parametrize(("arch", "groups"), [("skipgram", 1), ("skipgram", 4),
+                                              ("skipgram", 2 * W), ("cbow", 1)])
 @pytest.mark.parametrize(("N", "L", "max_updates"), [(37, 8, 1.0), (32, 16, math.inf),
                                                      (20, 4, 2.0)])
-def test_banded_step_equals_sgd_step_with_block_noise(arch, N, L, max_updates):
+def test_banded_step_equals_sgd_step_with_block_noise(arch, groups, N, L, max_updates):
+    """Each block's noise words (nb, g, k), g = 2W: every pair of a window its own k."""
     windows = text_batch(N, seed=N + L)
-    noise = torch.randint(0, V, (-(-N // L), K), generator=torch.Generator().manual_seed(L))
+    noise = torch.randint(0, V, (-(-N // L), groups, K), generator=torch.Generator().manual_seed(L))
 
     def model() -> Word2Vec:
         m = Word2Vec(V, Word2VecConfig(arch=arch, dim=E, negative=K, seed=0)).double()
@@ -35,7 +37,7 @@ def test_banded_step_equals_sgd_step_with_block_noise(arch, N, L, max_updates):
         return m
 
     fast, reference = model(), model()
-    block_noise = noise.repeat_interleave(L, 0)[:N]  # (N, K) each window's block's noise words
+    block_noise = noise.repeat_interleave(L, 0)[:N]  # (N, g, K) each window's block's noise
     with torch.no_grad():
         expected_loss = reference.negative_sampling_loss(windows, block_noise)
     loss = banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=max_updates)
@@ -69,3 +71,9 @@ def test_banded_step_in_parts_equals_sgd_step_on_each_part_in_turn(arch, N, L, s
                            max_updates=2.0)
     torch.testing.assert_close(fast.embedding, reference.embedding)
     torch.testing.assert_close(fast.theta, reference.theta)
+
+
+def test_cbow_takes_one_noise_group():
+    m = Word2Vec(V, Word2VecConfig(arch="cbow", dim=E, negative=K))
+    with pytest.raises(ValueError, match=r"CBOW has one pair per window, so g = 1 noise group"):
+        banded_sgd_step(m, text_batch(16, 0), torch.zeros(2, 2, K, dtype=torch.long), 0.1, L=8)

@@ -146,6 +146,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     ("sample", -1.0, "train.sample: expected ≥ 0, got -1.0"),
     ("workers", 0, "train.workers: expected ≥ 1, got 0"),
     ("min_lr", 0.5, r"train.min_lr: expected in \[0, lr = 0.025\], got 0.5"),
+    ("noise_groups", 0, "train.noise_groups: expected ≥ 1, got 0"),
 ])
 def test_config_errors(key, value, message):
     with pytest.raises(ConfigError, match=message):

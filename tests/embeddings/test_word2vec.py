@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seqkit.embeddings.corpus import Windows, context_windows
-from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig
+from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig, group_pairs
 from seqkit.errors import ConfigError
 
 V, E, W, K = 11, 6, 2, 3
@@ -53,6 +53,49 @@ def test_negative_sampling_loss_matches_per_pair_loop(arch):
         loss -= sum(math.log(1 / (1 + math.exp(float(m.theta[n] @ h)))) for n in noise[b])
         expected.append(loss)
     assert m.negative_sampling_loss(w, noise).item() == pytest.approx(sum(expected) / len(expected))
+
+
+@pytest.mark.parametrize("groups", [1, 3, 2 * W])
+def test_noise_groups_loss_matches_a_per_pair_loop(groups):
+    """Skip-gram's pair in window slot j takes the k noise words of group ⌊j·g/2W⌋."""
+    m, (w, _) = model("skipgram").requires_grad_(False), random_batch(5)
+    noise = torch.randint(0, V, (w.center.numel(), groups, K),
+                          generator=torch.Generator().manual_seed(6))
+    expected = []
+    for b in range(w.center.numel()):
+        h = m.embedding[w.center[b]]
+        for j in range(2 * W):
+            if w.mask[b, j]:
+                t, group = int(w.context[b, j]), j * groups // (2 * W)
+                loss = -math.log(torch.sigmoid(m.theta[t] @ h))
+                loss -= sum(math.log(torch.sigmoid(-m.theta[n] @ h)) for n in noise[b, group])
+                expected.append(loss)
+    assert m.negative_sampling_loss(w, noise).item() == pytest.approx(sum(expected) / len(expected))
+    if groups == 1:
+        assert m.negative_sampling_loss(w, noise[:, 0]).item() == pytest.approx(
+            sum(expected) / len(expected))
+
+
+@pytest.mark.parametrize("groups", [1, 2 * W])
+def test_sgd_step_with_noise_groups_equals_sgd_on_the_summed_loss(groups):
+    m, (w, _) = model("skipgram"), random_batch(7, B=14)
+    noise = torch.randint(0, V, (w.center.numel(), groups, K),
+                          generator=torch.Generator().manual_seed(8))
+    reference = model("skipgram")
+    (reference.negative_sampling_loss(w, noise) * w.mask.sum()).backward()
+    with torch.no_grad():
+        for p in reference.parameters():
+            p -= 0.1 * p.grad
+    m.sgd_step(w, noise, lr=0.1)
+    torch.testing.assert_close(m.embedding, reference.embedding)
+    torch.testing.assert_close(m.theta, reference.theta)
+
+
+def test_group_pairs_by_hand():
+    mask = torch.tensor([[True, False, True, True]])
+    assert group_pairs(mask, 2, torch.float64).tolist() == [[1.0, 2.0]]
+    assert group_pairs(mask, 1, torch.float64).tolist() == [[3.0]]
+    assert group_pairs(mask, 4, torch.float64).tolist() == [[1.0, 0.0, 1.0, 1.0]]
 
 
 @pytest.mark.parametrize("arch", ["skipgram", "cbow"])

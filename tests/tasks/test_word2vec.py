@@ -53,7 +53,7 @@ def test_batches_shapes_and_linear_decay_over_epochs(corpus) -> None:
         for batch in task.batches(epoch):
             B = batch.windows.center.numel()
             assert batch.windows.context.shape == batch.windows.mask.shape == (B, 4)
-            assert batch.noise.shape == (-(-B // 4), 3)
+            assert batch.noise.shape == (-(-B // 4), 4, 3)  # default 5 groups, at most 2W = 4
             assert batch.lr == pytest.approx(linear_lr(0.05, 0.001, (epoch * total + done)
                                                        / (2 * total)))
             done += batch.windows.words
@@ -62,9 +62,11 @@ def test_batches_shapes_and_linear_decay_over_epochs(corpus) -> None:
     assert first.lr == 0.05
 
 
-def test_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus) -> None:
-    task = task_of(corpus)
+@pytest.mark.parametrize("groups", [1, 4])
+def test_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus, groups) -> None:
+    task = task_of(corpus, sgd={"noise_groups": groups})
     batch = next(iter(task.batches(0)))
+    assert batch.noise.shape[1:] == (groups, 3)
     with torch.no_grad():
         expected, pairs = task.loss(task.model, batch)
     assert pairs == int(batch.windows.mask.sum())

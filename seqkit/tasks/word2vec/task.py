@@ -16,7 +16,6 @@ mid-epoch resumes exactly. The trainer's optimizer is never stepped (its ``lr`` 
 line is α₀, not α(p)).
 """
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -34,7 +33,9 @@ from seqkit.embeddings import (
     WordVectors,
     WordVocab,
     banded_sgd_step,
+    block_noise,
     linear_lr,
+    noise_groups,
 )
 from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.word2vec.data import (
@@ -51,13 +52,15 @@ class SGDConfig:
     """The recipe's ``sgd:`` section: word2vec's SGD beyond ``train.lr`` (α₀)."""
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
-    block: int = 16  # L, consecutive centers sharing their k noise words (seqkit.embeddings.fast)
+    block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
+    noise_groups: int = 5  # g: a skip-gram center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
 
     def __post_init__(self) -> None:
         require(self.min_lr >= 0, "sgd.min_lr", "≥ 0", self.min_lr)
         require(self.block >= 1, "sgd.block", "≥ 1", self.block)
+        require(self.noise_groups >= 1, "sgd.noise_groups", "≥ 1", self.noise_groups)
         require(self.step_centers >= 1, "sgd.step_centers", "≥ 1", self.step_centers)
         require(self.max_updates > 0, "sgd.max_updates", "> 0", self.max_updates)
 
@@ -76,7 +79,7 @@ class Word2VecRecipe(Recipe):
 
 class Word2VecBatch(NamedTuple):
     windows: Windows  # B consecutive center words and their windows
-    noise: torch.Tensor  # (⌈B / L⌉, k) the noise words of each block of L centers
+    noise: torch.Tensor  # (⌈B / L⌉, g, k) the noise words of each block of L centers
     lr: float  # α(p) for this step
 
 
@@ -99,7 +102,9 @@ class EpochStream:
         for windows in self.windows:
             p = (self.epoch * self.corpus_words + self.words) / (
                 r.train.epochs * self.corpus_words)
-            noise = self.noise(math.ceil(windows.center.numel() / r.sgd.block), r.model.negative)
+            groups = noise_groups(r.model.arch, r.sgd.noise_groups, r.data.window)
+            noise = block_noise(self.noise, windows.center.numel(), r.sgd.block, groups,
+                                r.model.negative)
             self.words += windows.words
             yield Word2VecBatch(windows, noise, linear_lr(r.train.lr, r.sgd.min_lr, p))
 
@@ -160,9 +165,9 @@ class Word2VecTask:
 
     def loss(self, model: nn.Module, batch: Word2VecBatch) -> tuple[torch.Tensor, int]:
         """The negative-sampling loss of the batch (each window with its block's noise words)."""
-        block_noise = batch.noise.repeat_interleave(self.recipe.sgd.block, 0)
+        noise = batch.noise.repeat_interleave(self.recipe.sgd.block, 0)
         windows = batch.windows
-        loss = model.negative_sampling_loss(windows, block_noise[:windows.center.numel()])
+        loss = model.negative_sampling_loss(windows, noise[:windows.center.numel()])
         return loss, int(windows.mask.sum())
 
     def validate(self, model: nn.Module) -> dict[str, float]:
