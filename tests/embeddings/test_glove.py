@@ -1,12 +1,19 @@
-"""GloVe: co-occurrence counts and weighting by hand, the loss against a per-entry loop, training
-fitting log X_ij."""
+"""GloVe: co-occurrence counts and weighting by hand, the loss against a per-entry loop, the
+AdaGrad step against glove.c's loop and autograd, training fitting log X_ij."""
 
 import math
 
 import pytest
 import torch
 
-from seqkit.embeddings.glove import GloVe, GloVeConfig, cooccurrence, fit_glove, weighting
+from seqkit.embeddings.glove import (
+    GloVe,
+    GloVeConfig,
+    adagrad_step,
+    cooccurrence,
+    fit_glove,
+    weighting,
+)
 from seqkit.errors import ConfigError
 
 
@@ -51,11 +58,57 @@ def test_loss_matches_the_sum_over_non_zero_entries():
     torch.testing.assert_close(model.vectors(), (model.w + model.w_tilde).detach())
 
 
+def glove_c(model: GloVe, entries: list[tuple[int, int, float]], lr: float) -> None:
+    """glove.c's loop: each entry's AdaGrad step in turn, G ← G + (η g)² after each."""
+    c, p = model.config, dict(model.named_parameters()) | dict(model.named_buffers())
+    for i, j, x in entries:
+        diff = float(p["w"][i] @ p["w_tilde"][j] + p["b"][i] + p["b_tilde"][j]) - math.log(x)
+        fdiff = lr * min(1.0, (x / c.x_max) ** c.alpha) * diff
+        temp1, temp2 = fdiff * p["w_tilde"][j].clone(), fdiff * p["w"][i].clone()
+        p["w"][i] -= temp1 / p["G_w"][i].sqrt()
+        p["w_tilde"][j] -= temp2 / p["G_w_tilde"][j].sqrt()
+        p["G_w"][i] += temp1.square()
+        p["G_w_tilde"][j] += temp2.square()
+        p["b"][i] -= fdiff / p["G_b"][i].sqrt()
+        p["b_tilde"][j] -= fdiff / p["G_b_tilde"][j].sqrt()
+        p["G_b"][i] += fdiff**2
+        p["G_b_tilde"][j] += fdiff**2
+
+
+def test_adagrad_step_equals_glove_c_on_entries_of_distinct_rows():
+    """Two steps, so the second reads the G the first left; rows distinct within a batch."""
+    model = GloVe(6, GloVeConfig(dim=4, x_max=3, seed=0)).double().requires_grad_(False)
+    reference = GloVe(6, model.config).double().requires_grad_(False)
+    reference.load_state_dict(model.state_dict())
+    batches = [[(0, 1, 2.0), (1, 3, 0.5), (4, 0, 7.0)], [(1, 0, 1.5), (4, 4, 0.25)]]
+    for batch in batches:
+        i, j, x = (torch.tensor(column) for column in zip(*batch, strict=True))
+        before = model.loss(i, j, x.double()).item()
+        assert adagrad_step(model, i, j, x.double(), lr=0.3).item() == pytest.approx(before)
+        glove_c(reference, batch, lr=0.3)
+    for name, tensor in reference.state_dict().items():
+        torch.testing.assert_close(model.state_dict()[name], tensor, msg=name)
+    assert not torch.equal(model.G_w, torch.ones_like(model.G_w))
+
+
+def test_first_step_is_eta_times_the_gradient_of_half_J():
+    """From G = 1 the summed steps of a batch (rows repeated) are −η ∂(J/2)/∂θ; J is returned."""
+    model = GloVe(5, GloVeConfig(dim=3, seed=0)).double()
+    X = cooccurrence([[0, 1, 2, 3, 0, 4], [1, 0]], 5, window=2)
+    (i, j), x = X.indices(), X.values()
+    J = model.loss(i, j, x)
+    (J / 2).backward()
+    expected = {name: (p - 0.1 * p.grad).detach() for name, p in model.named_parameters()}
+    assert adagrad_step(model, i, j, x, lr=0.1).item() == pytest.approx(J.item())
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(p.detach(), expected[name], msg=name)
+
+
 def test_adagrad_fits_log_counts():
     g = torch.Generator().manual_seed(0)
     sentences = [torch.randint(0, 12, (20,), generator=g).tolist() for _ in range(30)]
     X = cooccurrence(sentences, 12, window=3)
-    config = GloVeConfig(dim=12, epochs=300, batch_size=512, lr=0.3, x_max=5)
+    config = GloVeConfig(dim=12, epochs=300, batch_size=16, lr=0.3, x_max=5)
     model, history = fit_glove(X, config)
     assert len(history) == 300 and history[-1] < 0.05 * history[0]
     (i, j), x = X.indices(), X.values()
@@ -85,3 +138,13 @@ def test_cooccurrence_by_chunks_equals_one_pass():
     chunked = cooccurrence(sentences, 9, window=3, chunk_words=5)
     assert chunked.is_coalesced()
     torch.testing.assert_close(chunked.to_dense(), whole)
+
+
+def test_rows_met_many_times_in_a_batch_do_not_diverge():
+    """12 words, every batch holding each row ~40 times: summed steps from one G diverge to inf
+    here; with each step's G counting the row's other steps the loss still falls."""
+    g = torch.Generator().manual_seed(0)
+    sentences = [torch.randint(0, 12, (20,), generator=g).tolist() for _ in range(30)]
+    X = cooccurrence(sentences, 12, window=3)
+    _, history = fit_glove(X, GloVeConfig(dim=12, epochs=100, batch_size=512, lr=0.3, x_max=5))
+    assert all(math.isfinite(J) for J in history) and history[-1] < 0.1 * history[0]

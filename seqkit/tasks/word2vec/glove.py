@@ -2,13 +2,13 @@
 
 Recipe sections: ``data`` (:class:`~seqkit.tasks.word2vec.data.EmbeddingData`; ``data.window``
 is GloVe's counting window, ``data.sample`` is unused), ``model`` (:class:`GloVeModel`) and the
-common ``task``, ``seed``, ``train`` (AdaGrad: ``optimizer: adagrad`` with
-``optimizer_options: {initial_accumulator: 1.0}`` as the paper's code, ``clip_norm: null``).
+common ``task``, ``seed``, ``train`` (``train.lr`` is AdaGrad's η; the trainer's optimizer is
+never stepped).
 
 X is counted once (:func:`~seqkit.embeddings.cooccurrence`, 1/d weighting) and cached in
 ``{data.dir}/.cache``. An epoch visits the non-zero X_ij in an order drawn from (seed, epoch); an
-update is one AdaGrad step on the *sum* of J over ``model.batch_size`` of them (as
-:func:`~seqkit.embeddings.fit_glove`)
+update is glove.c's AdaGrad step (:func:`~seqkit.embeddings.glove.adagrad_step`, as
+:func:`~seqkit.embeddings.fit_glove`) on ``model.batch_size`` of them, for
 
     J = Σ f(X_ij) (w_iᵀ w̃_j + b_i + b̃_j − log X_ij)²,   f(x) = min(1, (x / x_max)^α)
 
@@ -26,6 +26,7 @@ from torch import nn
 
 from seqkit.config import require
 from seqkit.embeddings import GloVe, GloVeConfig, WordVectors, WordVocab, cooccurrence
+from seqkit.embeddings.glove import adagrad_step
 from seqkit.status import status
 from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.word2vec.data import (
@@ -45,7 +46,7 @@ class GloVeModel:
     dim: int = 100  # E, the size of w_i and w̃_j
     x_max: float = 100.0  # counts at or above x_max get weight f = 1
     alpha: float = 0.75  # exponent α of the weighting f
-    batch_size: int = 4096  # non-zero X_ij per AdaGrad step
+    batch_size: int = 4096  # non-zero X_ij per AdaGrad step (each its own step, glove.c's)
     seed: int = 1  # initialisation of w, w̃, b, b̃
 
     def __post_init__(self) -> None:
@@ -133,19 +134,16 @@ class GloVeTask:
                                generator=torch.Generator().manual_seed(int(seed)))
         return order.split(self.recipe.model.batch_size)
 
-    def _loss_sum(self, model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        i, j, x = (t.to(batch.device)[batch] for t in self.entries)
-        return model.loss(i, j, x)
-
     def loss(self, model: nn.Module, batch: torch.Tensor) -> tuple[torch.Tensor, int]:
         """(J / N, N) over the batch's N entries."""
-        return self._loss_sum(model, batch) / batch.numel(), batch.numel()
+        i, j, x = (t.to(batch.device)[batch] for t in self.entries)
+        return model.loss(i, j, x) / batch.numel(), batch.numel()
 
     def update(self, parts: dict[str, nn.Module], batch: torch.Tensor,
                optimize: Any) -> tuple[float, int]:
-        """One AdaGrad step on J summed over the batch (the paper's per-entry step size)."""
-        J = self._loss_sum(parts["model"], batch)
-        optimize("model", J)
+        """glove.c's AdaGrad step on the batch's entries; (J / N before it, N)."""
+        i, j, x = (t.to(batch.device)[batch] for t in self.entries)
+        J = adagrad_step(self.model, i, j, x, self.recipe.train.lr)
         return J.item() / batch.numel(), batch.numel()
 
     def validate(self, model: nn.Module) -> dict[str, float]:
