@@ -15,6 +15,11 @@ bible      the World English Bible (0.91M)              apt-get install sword-te
 fortunes   the fortune cookies (0.43M)                  apt-get install fortunes
 =========  ===========================================  ==================================
 
+The sentences are written in one fixed random order (``ORDER_SEED``), not source by source: SGD
+with a decaying rate over a file that is Wikipedia first and fortunes last would end every epoch
+on one kind of text, and any prefix of the file (``--max-words`` of the benchmark) would be one
+or two sources. Windows and co-occurrences stay within a sentence, so nothing else changes.
+
 A missing source is one error naming every missing package and the command that installs them.
 Files are decoded defensively (UTF-8, else Windows-1252, else Latin-1): not all of them are UTF-8.
 """
@@ -22,6 +27,7 @@ Files are decoded defensively (UTF-8, else Windows-1252, else Latin-1): not all 
 import bz2
 import gzip
 import json
+import random
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +36,7 @@ from pathlib import Path
 from seqkit.data.errors import DataError
 
 MARKER = ".done"
+ORDER_SEED = 0  # the sentences' order in train.txt: random.Random(ORDER_SEED).shuffle
 SOURCES = ("wiki", "austen", "wordnet", "gcide", "bible", "fortunes")
 WORDNET = Path("/usr/share/wordnet")
 GCIDE = Path("/usr/share/dictd/gcide.dict.dz")
@@ -157,31 +164,35 @@ def check_sources(names: Sequence[str]) -> None:
 
 def prepare(directory: str | Path, names: Sequence[str] = SOURCES,
             progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Write ``directory/train.txt`` from the sources ``names``, in that order; return the words
-    of each. A directory whose marker records the same sources is left alone."""
+    """Write ``directory/train.txt`` from the sentences of the sources ``names`` in a fixed random
+    order (module docstring); return the words of each. A directory whose marker records the same
+    sources and order is left alone."""
     directory = Path(directory)
     marker, corpus = directory / MARKER, directory / "train.txt"
+    made_as = {"sources": list(names), "order_seed": ORDER_SEED}
     if marker.exists() and corpus.exists():
         made = json.loads(marker.read_text(encoding="utf-8"))
-        if made.get("sources") == list(names):
+        if {key: made.get(key) for key in made_as} == made_as:
             return made["words"]
     check_sources(names)
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
+    lines: list[str] = []
+    for name in names:
+        if progress:
+            progress(f"english: reading {name}")
+        before = len(lines)
+        for piece in READERS[name]():
+            lines += sentences(piece)
+        counts[name] = sum(line.count(" ") + 1 for line in lines[before:])
+        if progress:
+            progress(f"english: {name}: {counts[name]:,} words")
+    random.Random(ORDER_SEED).shuffle(lines)
     partial = corpus.with_suffix(".txt.partial")
     with partial.open("w", encoding="utf-8") as out:
-        for name in names:
-            if progress:
-                progress(f"english: reading {name}")
-            counts[name] = 0
-            for piece in READERS[name]():
-                for line in sentences(piece):
-                    out.write(line + "\n")
-                    counts[name] += line.count(" ") + 1
-            if progress:
-                progress(f"english: {name}: {counts[name]:,} words")
+        out.writelines(line + "\n" for line in lines)
     partial.replace(corpus)
-    marker.write_text(json.dumps({"sources": list(names), "words": counts}), encoding="utf-8")
+    marker.write_text(json.dumps({**made_as, "words": counts}), encoding="utf-8")
     if progress:
         progress(f"english: wrote {corpus} ({sum(counts.values()):,} words)")
     return counts

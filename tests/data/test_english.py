@@ -1,6 +1,7 @@
 """The English corpus preparer: tokenisation, defensive decoding, sources, the written corpus."""
 
 import json
+import random
 
 import pytest
 
@@ -33,15 +34,18 @@ def test_unknown_and_missing_sources_are_named_with_the_install_command(monkeypa
         english.check_sources(["gcide"])
 
 
-def test_prepare_writes_the_sources_in_order_and_is_left_alone_after(tmp_path, monkeypatch):
+def test_prepare_writes_the_sentences_in_a_fixed_random_order_and_is_left_alone_after(
+        tmp_path, monkeypatch):
     texts = {"wiki": ["Anarchism is a philosophy. It advocates!"], "fortunes": ["Hello, World"]}
     monkeypatch.setattr(english, "READERS", {k: (lambda k=k: texts[k]) for k in texts})
     monkeypatch.setattr(english, "_available", lambda name: True)
     said: list[str] = []
     counts = english.prepare(tmp_path, ["wiki", "fortunes"], progress=said.append)
     assert counts == {"wiki": 6, "fortunes": 2}
-    assert (tmp_path / "train.txt").read_text().splitlines() == [
-        "anarchism is a philosophy", "it advocates", "hello world"]
+    in_order = ["anarchism is a philosophy", "it advocates", "hello world"]
+    random.Random(english.ORDER_SEED).shuffle(shuffled := list(in_order))
+    assert shuffled != in_order  # this seed does move them
+    assert (tmp_path / "train.txt").read_text().splitlines() == shuffled
     assert json.loads((tmp_path / ".done").read_text())["sources"] == ["wiki", "fortunes"]
     assert any("wiki: 6 words" in line for line in said)
     texts["wiki"] = ["changed"]
@@ -61,3 +65,13 @@ def test_fortunes_are_split_at_percent_lines(tmp_path, monkeypatch):
 def test_wordnet_glosses_are_read():
     first = next(iter(english.wordnet_text()))
     assert "perceived or known" in first
+
+
+def test_a_corpus_written_source_by_source_is_rebuilt(tmp_path, monkeypatch):
+    """A train.txt from before the shuffled order (its marker has no order_seed) is stale."""
+    monkeypatch.setattr(english, "READERS", {"wiki": lambda: ["One. Two. Three. Four."]})
+    monkeypatch.setattr(english, "_available", lambda name: True)
+    (tmp_path / "train.txt").write_text("old\n")
+    (tmp_path / ".done").write_text(json.dumps({"sources": ["wiki"], "words": {"wiki": 1}}))
+    assert english.prepare(tmp_path, ["wiki"]) == {"wiki": 4}
+    assert sorted((tmp_path / "train.txt").read_text().split()) == ["four", "one", "three", "two"]
