@@ -96,7 +96,8 @@ def run_glove(corpus: Path, tokens: int, vocab: WordVocab, args: argparse.Namesp
     X = cooccurrence((vocab.encode(line.split()) for line in corpus.open(encoding="utf-8")),
                      len(vocab), window=10)
     counted = time.perf_counter()
-    model, _ = fit_glove(X.float(), GloVeConfig(epochs=args.glove_epochs, batch_size=16384))
+    model, _ = fit_glove(X.float(), GloVeConfig(epochs=args.glove_epochs, batch_size=16384,
+                                                x_max=10))  # as recipes/glove-en.yaml
     seconds = time.perf_counter() - counted
     return {"seconds": seconds, "count_seconds": counted - start,
             "words_per_second": float("nan"), "vocab": len(vocab), "nonzeros": X._nnz(),
