@@ -139,7 +139,7 @@ class Word2Vec(nn.Module):
         g = (y - torch.sigmoid(s)).mul_(weight).mul_(lr)  # (B, m + gk)
         dh = torch.bmm(g[:, None, :], theta).squeeze(1)  # (B, E)
         g /= (_uses(ids, len(self.theta), weight > 0) / max_updates).clamp(min=1)
-        d_theta = g[:, :, None] * h[:, None, :]  # (B, m + k, E)
+        d_theta = g[:, :, None] * h[:, None, :]  # (B, m + gk, E)
         self.theta.index_add_(0, ids.reshape(-1), d_theta.reshape(-1, h.shape[1]))
         if self.config.arch == "skipgram":
             n = _uses(windows.center, len(self.embedding), windows.mask.any(1)) / max_updates
