@@ -41,7 +41,7 @@ class Word2VecTrainConfig:
     min_lr: float = 1e-4  # α_min, the learning rate at the end
     batch_words: int = 10_000  # corpus tokens read per batch (stepped on in parts: step_centers)
     block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
-    noise_groups: int = 5  # g: a skip-gram center's pairs in min(g, 2W) groups of k noise words
+    noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
     seed: int = 1  # subsampling, reduced windows and noise words
@@ -57,10 +57,10 @@ class Word2VecTrainConfig:
                 self.min_lr)
 
 
-def noise_groups(arch: str, groups: int, window: int) -> int:
-    """The g of a batch's noise (nb, g, k): min(``groups``, 2W) for skip-gram, 1 for CBOW (one pair
-    per window)."""
-    return min(groups, 2 * window) if arch == "skipgram" else 1
+def noise_groups(arch: str, groups: int, window: int, L: int) -> int:
+    """The g of a batch's noise (nb, g, k): min(``groups``, 2W) for skip-gram, L for CBOW (each
+    center of a block its own k: :mod:`seqkit.embeddings.fast`)."""
+    return min(groups, 2 * window) if arch == "skipgram" else L
 
 
 def block_noise(noise: NoiseSampler, centers: int, L: int, groups: int, k: int) -> torch.Tensor:
@@ -104,7 +104,8 @@ class _Steps:
             c, device = self.config, self.model.embedding.device
             lr = linear_lr(c.lr, c.min_lr, self.words / max(self.total_words, 1))
             n = block_noise(self.noise, windows.center.numel(), c.block,
-                            noise_groups(self.model.config.arch, c.noise_groups, c.window),
+                            noise_groups(self.model.config.arch, c.noise_groups, c.window,
+                                         c.block),
                             self.model.config.negative)
             self.words += windows.words
         windows = windows._replace(center=windows.center.to(device),

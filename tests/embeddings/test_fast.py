@@ -22,12 +22,14 @@ def text_batch(N: int, seed: int) -> Windows:
 
 
 @pytest.mark.parametrize(("arch", "groups"), [("skipgram", 1), ("skipgram", 4),
-                                              ("skipgram", 2 * W), ("cbow", 1)])
+                                              ("skipgram", 2 * W), ("cbow", 1), ("cbow", "L")])
 @pytest.mark.parametrize(("N", "L", "max_updates"), [(37, 8, 1.0), (32, 16, math.inf),
                                                      (20, 4, 2.0)])
 def test_banded_step_equals_sgd_step_with_block_noise(arch, groups, N, L, max_updates):
-    """Each block's noise words (nb, g, k), g = 2W: every pair of a window its own k."""
+    """Each block's noise words (nb, g, k): skip-gram's g = 2W gives every pair of a window its
+    own k, CBOW's g = L every center its own."""
     windows = text_batch(N, seed=N + L)
+    groups = L if groups == "L" else groups
     noise = torch.randint(0, V, (-(-N // L), groups, K), generator=torch.Generator().manual_seed(L))
 
     def model() -> Word2Vec:
@@ -37,7 +39,8 @@ def test_banded_step_equals_sgd_step_with_block_noise(arch, groups, N, L, max_up
         return m
 
     fast, reference = model(), model()
-    block_noise = noise.repeat_interleave(L, 0)[:N]  # (N, g, K) each window's block's noise
+    block_noise = (noise.reshape(-1, 1, K) if arch == "cbow" and groups == L  # its own
+                   else noise.repeat_interleave(L, 0))[:N]  # (N, g, K) its block's
     with torch.no_grad():
         expected_loss = reference.negative_sampling_loss(windows, block_noise)
     loss = banded_sgd_step(fast, windows, noise, lr=0.2, L=L, max_updates=max_updates)
@@ -73,7 +76,8 @@ def test_banded_step_in_parts_equals_sgd_step_on_each_part_in_turn(arch, N, L, s
     torch.testing.assert_close(fast.theta, reference.theta)
 
 
-def test_cbow_takes_one_noise_group():
+def test_cbow_noise_is_per_block_or_per_center():
     m = Word2Vec(V, Word2VecConfig(arch="cbow", dim=E, negative=K))
-    with pytest.raises(ValueError, match=r"CBOW has one pair per window, so g = 1 noise group"):
+    message = r"CBOW takes noise \(nb, 1, k\) shared .* \(nb, L = 8, k\), each its own; got \(2, 2, 4"
+    with pytest.raises(ValueError, match=message):
         banded_sgd_step(m, text_batch(16, 0), torch.zeros(2, 2, K, dtype=torch.long), 0.1, L=8)

@@ -53,7 +53,7 @@ class SGDConfig:
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
     block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
-    noise_groups: int = 5  # g: a skip-gram center's pairs in min(g, 2W) groups of k noise words
+    noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
 
@@ -102,7 +102,7 @@ class EpochStream:
         for windows in self.windows:
             p = (self.epoch * self.corpus_words + self.words) / (
                 r.train.epochs * self.corpus_words)
-            groups = noise_groups(r.model.arch, r.sgd.noise_groups, r.data.window)
+            groups = noise_groups(r.model.arch, r.sgd.noise_groups, r.data.window, r.sgd.block)
             noise = block_noise(self.noise, windows.center.numel(), r.sgd.block, groups,
                                 r.model.negative)
             self.words += windows.words
