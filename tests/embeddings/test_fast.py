@@ -78,6 +78,6 @@ def test_banded_step_in_parts_equals_sgd_step_on_each_part_in_turn(arch, N, L, s
 
 def test_cbow_noise_is_per_block_or_per_center():
     m = Word2Vec(V, Word2VecConfig(arch="cbow", dim=E, negative=K))
-    message = r"CBOW takes noise \(nb, 1, k\) shared .* \(nb, L = 8, k\), each its own; got \(2, 2, 4"
+    message = r"CBOW takes noise \(nb, 1, k\) shared .* \(nb, L = 8, k\), each its own; got"
     with pytest.raises(ValueError, match=message):
         banded_sgd_step(m, text_batch(16, 0), torch.zeros(2, 2, K, dtype=torch.long), 0.1, L=8)
