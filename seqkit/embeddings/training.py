@@ -40,7 +40,7 @@ class Word2VecTrainConfig:
     lr: float = 0.025  # α₀, the learning rate at the start
     min_lr: float = 1e-4  # α_min, the learning rate at the end
     batch_words: int = 10_000  # corpus tokens read per batch (stepped on in parts: step_centers)
-    block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
+    block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
     noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)

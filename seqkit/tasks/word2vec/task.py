@@ -52,7 +52,7 @@ class SGDConfig:
     """The recipe's ``sgd:`` section: word2vec's SGD beyond ``train.lr`` (α₀)."""
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
-    block: int = 16  # L, consecutive centers sharing their noise words (seqkit.embeddings.fast)
+    block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
     noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
