@@ -165,7 +165,9 @@ class Word2VecTask:
 
     def loss(self, model: nn.Module, batch: Word2VecBatch) -> tuple[torch.Tensor, int]:
         """The negative-sampling loss of the batch (each window with its block's noise words)."""
-        noise = batch.noise.repeat_interleave(self.recipe.sgd.block, 0)
+        noise = batch.noise  # (nb, g, k); CBOW's g = L: each center its own k
+        noise = (noise.reshape(-1, 1, noise.shape[2]) if self.recipe.model.arch == "cbow"
+                 else noise.repeat_interleave(self.recipe.sgd.block, 0))
         windows = batch.windows
         loss = model.negative_sampling_loss(windows, noise[:windows.center.numel()])
         return loss, int(windows.mask.sum())
