@@ -105,10 +105,22 @@ def test_joey_rate_equals_seqkit_inverse_sqrt_after_warm_up():
         assert recipe.train.lr * ours(t) == pytest.approx(joey_rate)
 
 
+def test_a_constant_rate_is_joeys_unscheduled_learning_rate():
+    constant = ["train.schedule=constant", "train.warmup_steps=0", "train.schedule_options={}",
+                "train.lr=1e-3"]
+    recipe = load_recipe(RECIPE, [*JOEY_SIZES, *constant])
+    training = joey.joey_config(recipe, model_dir="m", data_prefix={}, spm_model="s",
+                                vocab_file="v", batch_size=1, log_every=50,
+                                valid_every=300)["training"]
+    assert training["scheduling"] is None and training["learning_rate"] == 1e-3
+
+
 @pytest.mark.parametrize("overrides, key", [
     ([], "model.readout_dim"),  # the recipe's D = 256: Joey's h̃ is as wide as s<t>
     ([*JOEY_SIZES, "model.readout=concat", "model.input_feeding=false"], "model.readout"),
     ([*JOEY_SIZES, "train.warmup_steps=100"], "train.schedule"),  # k = 20 ≠ √100
+    ([*JOEY_SIZES, "train.schedule=constant", "train.schedule_options={}"],
+     "train.schedule"),  # Joey's constant rate has no warm-up
 ])
 def test_joey_config_refuses_what_joey_cannot_express(overrides, key):
     recipe = load_recipe(RECIPE, overrides)
