@@ -36,7 +36,6 @@ from seqkit.embeddings.training import (
     block_noise,
     fit_word2vec,
     linear_lr,
-    noise_groups,
 )
 from seqkit.embeddings.vectors import Neighbour, UnknownWordError, WordVectors
 from seqkit.embeddings.vocab import WordVocab
@@ -78,7 +77,6 @@ __all__ = [
     "linear_lr",
     "load_word2vec",
     "neutralize",
-    "noise_groups",
     "save_word2vec",
     "to_gensim",
     "weighting",

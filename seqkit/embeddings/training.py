@@ -26,7 +26,7 @@ import torch
 from seqkit.config import require
 from seqkit.embeddings.corpus import Windows
 from seqkit.embeddings.fast import banded_sgd_step
-from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec
+from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig
 
 
 @dataclass
@@ -57,17 +57,14 @@ class Word2VecTrainConfig:
                 self.min_lr)
 
 
-def noise_groups(arch: str, groups: int, window: int, L: int) -> int:
-    """The g of a batch's noise (nb, g, k): min(``groups``, 2W) for skip-gram, L for CBOW (each
-    center of a block its own k: :mod:`seqkit.embeddings.fast`)."""
-    return min(groups, 2 * window) if arch == "skipgram" else L
-
-
-def block_noise(noise: NoiseSampler, centers: int, L: int, groups: int, k: int) -> torch.Tensor:
-    """The noise words (nb, g, k) of ``centers`` centers in blocks of L (nb = ⌈centers / L⌉):
-    k for each of the g groups of a skip-gram center's pairs (:mod:`seqkit.embeddings.fast`)."""
-    nb = -(-centers // L)
-    return noise(nb, groups * k).view(nb, groups, k)
+def block_noise(noise: NoiseSampler, centers: int, config: Word2VecConfig, L: int,
+                groups: int, window: int) -> torch.Tensor:
+    """The noise words (nb, g, k) of ``centers`` centers in blocks of L (nb = ⌈centers / L⌉,
+    :mod:`seqkit.embeddings.fast`): skip-gram's g = min(``groups``, 2W) groups of a center's
+    pairs, CBOW's g = L, each center its own k."""
+    nb, k = -(-centers // L), config.negative
+    g = min(groups, 2 * window) if config.arch == "skipgram" else L
+    return noise(nb, g * k).view(nb, g, k)
 
 
 def linear_lr(lr: float, min_lr: float, progress: float) -> float:
@@ -103,10 +100,8 @@ class _Steps:
                 return None
             c, device = self.config, self.model.embedding.device
             lr = linear_lr(c.lr, c.min_lr, self.words / max(self.total_words, 1))
-            n = block_noise(self.noise, windows.center.numel(), c.block,
-                            noise_groups(self.model.config.arch, c.noise_groups, c.window,
-                                         c.block),
-                            self.model.config.negative)
+            n = block_noise(self.noise, windows.center.numel(), self.model.config, c.block,
+                            c.noise_groups, c.window)
             self.words += windows.words
         windows = windows._replace(center=windows.center.to(device),
                                    context=windows.context.to(device), mask=windows.mask.to(device))

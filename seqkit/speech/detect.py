@@ -15,13 +15,16 @@ and every detection matching no word is a false accept, counted per hour of audi
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 from torch import Tensor
 
 from seqkit.speech.audio import SAMPLE_RATE
 from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
+
+if TYPE_CHECKING:
+    from seqkit.speech.trigger import TriggerWordModel
 
 
 class Detection(NamedTuple):
@@ -89,10 +92,11 @@ def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
     return detector.push(scores) + detector.flush()
 
 
-def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfig,
+def score_audio(model: "TriggerWordModel", waveform: Tensor, features: FeatureConfig,
                 window_seconds: float = 10.0, batch_windows: int = 16,
                 hop_seconds: float | None = None) -> tuple[Tensor, float]:
-    """ŷ for audio of any length (N,), and the seconds per output frame.
+    """ŷ of ``model`` for audio of any length (N,), and the seconds per output frame (T_y of a
+    window from ``model.output_frames``).
 
     The audio is cut into windows of ``window_seconds`` (the last one zero-padded), each scored
     alone in eval mode, like the clips the model was trained on, ``batch_windows`` at a time (an
@@ -103,7 +107,7 @@ def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfi
     twice the scoring). The scores are concatenated and cut to the audio's length.
     """
     window = int(window_seconds * SAMPLE_RATE)
-    T_y = _outputs_per_window(model, window, features)
+    T_y = model.output_frames(features.num_frames(window))
     frame_seconds = window_seconds / T_y
     total = max(1, round(waveform.numel() / SAMPLE_RATE / frame_seconds))
     hop = T_y if hop_seconds is None else max(1, min(T_y, round(hop_seconds / frame_seconds)))
@@ -123,20 +127,6 @@ def score_audio(model: torch.nn.Module, waveform: Tensor, features: FeatureConfi
                 scores.append(row if k == 0 else row[T_y - hop:])
     model.train(was_training)
     return torch.cat(scores)[:total], frame_seconds
-
-
-def _outputs_per_window(model: torch.nn.Module, window: int, features: FeatureConfig) -> int:
-    """T_y of one window of ``window`` samples."""
-    output_frames = getattr(model, "output_frames", None)
-    if output_frames is not None:
-        return output_frames(features.num_frames(window))
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        x = normalise(log_mel_spectrogram(torch.zeros(1, window), features))
-        T_y = model(x).shape[1]
-    model.train(was_training)
-    return T_y
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,15 @@ def test_detection_stats_count_misses_and_false_accepts() -> None:
         "FRR = 50.00% (2/4) | FA/h = 3.00 (3 in 1.000 h) | threshold:0.5|refractory:1.0")
 
 
-def test_score_audio_covers_long_audio_window_by_window() -> None:
+def tiny_model_and_audio() -> tuple[TriggerWordModel, FeatureConfig, torch.Tensor]:
+    """A small untrained model, its features, and 2.5 s of noise."""
     torch.manual_seed(0)
     model = TriggerWordModel(TriggerWordConfig(n_mels=8, channels=4, hidden_size=4))
-    features = FeatureConfig(n_mels=8, hop_length=160)
-    audio = torch.randn(int(2.5 * 16000)) * 0.1
+    return model, FeatureConfig(n_mels=8, hop_length=160), torch.randn(int(2.5 * 16000)) * 0.1
+
+
+def test_score_audio_covers_long_audio_window_by_window() -> None:
+    model, features, audio = tiny_model_and_audio()
     y_hat, frame_seconds = score_audio(model, audio, features, window_seconds=1.0)
     per_window = model.output_frames(features.num_frames(16000))
     assert frame_seconds == pytest.approx(1.0 / per_window)
@@ -81,10 +85,7 @@ def test_detector_errors() -> None:
 
 
 def test_score_audio_with_overlapping_windows_keeps_each_later_windows_second_half() -> None:
-    torch.manual_seed(0)
-    model = TriggerWordModel(TriggerWordConfig(n_mels=8, channels=4, hidden_size=4))
-    features = FeatureConfig(n_mels=8, hop_length=160)
-    audio = torch.randn(int(2.5 * 16000)) * 0.1
+    model, features, audio = tiny_model_and_audio()
     whole, frame_seconds = score_audio(model, audio, features, window_seconds=1.0)
     same, _ = score_audio(model, audio, features, window_seconds=1.0, hop_seconds=1.0)
     torch.testing.assert_close(same, whole, rtol=0, atol=0)

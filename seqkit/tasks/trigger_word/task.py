@@ -195,8 +195,12 @@ class TriggerWordTask:
 
     def detect(self, waveform: Tensor, threshold: float | None = None) -> list[Detection]:
         """The trigger detections in a 16 kHz waveform (N,)."""
+        return self._detections(*self.scores(waveform), threshold)
+
+    def _detections(self, y_hat: Tensor, frame_seconds: float,
+                    threshold: float | None = None) -> list[Detection]:
+        """The detections in scores ŷ (T_y,) at ``threshold`` (None: ``detect.threshold``)."""
         config = self.recipe.detect
-        y_hat, frame_seconds = self.scores(waveform)
         return detect(y_hat, frame_seconds, threshold or config.threshold,
                       config.refractory_seconds)
 
@@ -212,11 +216,9 @@ class TriggerWordTask:
     def score_stats(self, y_hat: Tensor, frame_seconds: float, stream: Stream,
                     threshold: float | None = None) -> DetectionStats:
         """The detection counts of ``stream``'s scores ŷ (T_y,) at ``threshold``."""
-        config = self.recipe.detect
-        detections = detect(y_hat, frame_seconds, threshold or config.threshold,
-                            config.refractory_seconds)
-        return detection_stats(detections, stream.words, stream.waveform.numel() / SAMPLE_RATE,
-                               config.max_delay_seconds)
+        return detection_stats(self._detections(y_hat, frame_seconds, threshold), stream.words,
+                               stream.waveform.numel() / SAMPLE_RATE,
+                               self.recipe.detect.max_delay_seconds)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         clips = self.clips("valid")

@@ -35,7 +35,6 @@ from seqkit.embeddings import (
     banded_sgd_step,
     block_noise,
     linear_lr,
-    noise_groups,
 )
 from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.word2vec.data import (
@@ -102,9 +101,8 @@ class EpochStream:
         for windows in self.windows:
             p = (self.epoch * self.corpus_words + self.words) / (
                 r.train.epochs * self.corpus_words)
-            groups = noise_groups(r.model.arch, r.sgd.noise_groups, r.data.window, r.sgd.block)
-            noise = block_noise(self.noise, windows.center.numel(), r.sgd.block, groups,
-                                r.model.negative)
+            noise = block_noise(self.noise, windows.center.numel(), r.model, r.sgd.block,
+                                r.sgd.noise_groups, r.data.window)
             self.words += windows.words
             yield Word2VecBatch(windows, noise, linear_lr(r.train.lr, r.sgd.min_lr, p))
 
