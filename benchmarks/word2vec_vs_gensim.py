@@ -15,7 +15,11 @@ asked for. Reading a ``LineSentence`` iterable, α follows the linear decay over
 the same hyperparameters as seqkit's, the row the quality targets compare with. Speed is compared
 with the faster of the two.
 
+seqkit trains on its sequential path (word2vec's order, compiled: the CPU default); ``--banded``
+adds rows for its banded torch path (the one for GPUs, or installs without a C compiler).
+
     python benchmarks/word2vec_vs_gensim.py                 # the full comparison (long)
+    python benchmarks/word2vec_vs_gensim.py --banded        # and seqkit's banded path
     python benchmarks/word2vec_vs_gensim.py --quick         # 1M words, 1 epoch: a smoke run
 """
 
@@ -80,8 +84,8 @@ def run_gensim(corpus: Path, tokens: int, sg: int, args: argparse.Namespace,
 
 
 def run_seqkit(corpus: Path, tokens: int, vocab: WordVocab, arch: str,
-               args: argparse.Namespace) -> dict:
-    config = Word2VecTrainConfig(epochs=args.epochs, workers=args.threads)
+               args: argparse.Namespace, path: str = "sequential") -> dict:
+    config = Word2VecTrainConfig(epochs=args.epochs, workers=args.threads, path=path)
     model = Word2Vec(len(vocab), Word2VecConfig(arch=arch))
     stream = WindowStream(corpus, vocab, config.window, config.sample, config.batch_words,
                           config.epochs, seed=config.seed)
@@ -127,6 +131,7 @@ def main() -> None:
     parser.add_argument("--max-words", type=int, default=0, help="use the corpus's first N words")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--glove-epochs", type=int, default=15)
+    parser.add_argument("--banded", action="store_true", help="also seqkit's banded torch path")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--glove-threads", type=int, default=0,
                         help="torch threads for GloVe (default: --threads)")
@@ -147,6 +152,10 @@ def main() -> None:
         results[f"gensim {arch} (iterable)"] = run_gensim(corpus, tokens, sg, args, "iterable")
         status(f"seqkit {arch}")
         results[f"seqkit {arch}"] = run_seqkit(corpus, tokens, vocab, arch, args)
+        if args.banded:
+            status(f"seqkit {arch}, banded")
+            results[f"seqkit {arch} (banded)"] = run_seqkit(corpus, tokens, vocab, arch, args,
+                                                            "banded")
     status("seqkit glove")
     torch.set_num_threads(args.glove_threads or args.threads)
     results["seqkit glove"] = run_glove(corpus, tokens, vocab, args)

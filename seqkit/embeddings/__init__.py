@@ -30,12 +30,14 @@ from seqkit.embeddings.evaluation import (
 from seqkit.embeddings.fast import banded_sgd_step
 from seqkit.embeddings.glove import GloVe, GloVeConfig, cooccurrence, fit_glove, weighting
 from seqkit.embeddings.interop import from_gensim, load_word2vec, save_word2vec, to_gensim
+from seqkit.embeddings.sequential import AliasTable, sequential_sgd_step
 from seqkit.embeddings.training import (
     TrainStats,
     Word2VecTrainConfig,
-    block_noise,
     fit_word2vec,
     linear_lr,
+    sequential,
+    step_noise,
 )
 from seqkit.embeddings.vectors import Neighbour, UnknownWordError, WordVectors
 from seqkit.embeddings.vocab import WordVocab
@@ -43,6 +45,7 @@ from seqkit.embeddings.word2vec import Inputs, NoiseSampler, Word2Vec, Word2VecC
 
 __all__ = [
     "WORD_LISTS",
+    "AliasTable",
     "AnalogyScores",
     "GloVe",
     "GloVeConfig",
@@ -62,7 +65,6 @@ __all__ = [
     "WordVocab",
     "banded_sgd_step",
     "bias_direction",
-    "block_noise",
     "context_windows",
     "cooccurrence",
     "difference_direction",
@@ -78,6 +80,9 @@ __all__ = [
     "load_word2vec",
     "neutralize",
     "save_word2vec",
+    "sequential",
+    "sequential_sgd_step",
+    "step_noise",
     "to_gensim",
     "weighting",
     "word_list",

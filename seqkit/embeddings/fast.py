@@ -1,4 +1,8 @@
-"""word2vec's fast path: the SGD step of :meth:`Word2Vec.sgd_step` as banded block products.
+"""word2vec's banded path: the SGD step of :meth:`Word2Vec.sgd_step` as banded block products.
+
+Torch only, so it runs on any device and without a compiler; on the CPU the sequential path
+(:mod:`seqkit.embeddings.sequential`, word2vec's own order in C) is faster and learns better
+(module docstring there; README).
 
 A :class:`~seqkit.embeddings.corpus.Windows` batch from :class:`WindowStream` holds consecutive
 text: row i is position i of the (subsampled) chunk and its window slot at offset d holds position

@@ -5,8 +5,11 @@ word2vec lowers the learning rate linearly with the share of the corpus processe
     α(p) = α₀ − (α₀ − α_min) · p,    p = words processed / (epochs · words in the corpus)
 
 (words counted before subsampling, as gensim does), and applies it to every (c, t) pair's gradient
-(:meth:`Word2Vec.sgd_step`, run as :func:`~seqkit.embeddings.fast.banded_sgd_step`). The generic
-trainer can instead minimise :meth:`Word2Vec.negative_sampling_loss`; this loop is the fast path.
+(:meth:`Word2Vec.sgd_step`). Two paths run that step (``path``): ``sequential``, word2vec's own
+order, one example after another in C (:mod:`seqkit.embeddings.sequential`: the CPU fast path), and
+``banded``, torch block products over many centers at once (:mod:`seqkit.embeddings.fast`: any
+device, no compiler needed); ``auto`` takes the first where it can run. The generic trainer can
+instead minimise :meth:`Word2Vec.negative_sampling_loss`; this loop is the fast path.
 
 With ``workers`` = n > 1, n threads each take the next batch and step without locking the
 model: Hogwild (Recht et al., 2011), as word2vec's and gensim's worker threads do. Batches, their
@@ -19,14 +22,17 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import torch
 
 from seqkit.config import require
 from seqkit.embeddings.corpus import Windows
 from seqkit.embeddings.fast import banded_sgd_step
+from seqkit.embeddings.sequential import available, sequential_sgd_step
 from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig
+
+Path = Literal["auto", "sequential", "banded"]
 
 
 @dataclass
@@ -39,9 +45,10 @@ class Word2VecTrainConfig:
     epochs: int = 5  # passes over the corpus
     lr: float = 0.025  # α₀, the learning rate at the start
     min_lr: float = 1e-4  # α_min, the learning rate at the end
-    batch_words: int = 10_000  # corpus tokens read per batch (stepped on in parts: step_centers)
+    batch_words: int = 10_000  # corpus tokens read per batch
+    path: Path = "auto"  # sequential (compiled, CPU) | banded (torch) | auto (module docstring)
     block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
-    noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
+    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) groups of k noises
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
     seed: int = 1  # subsampling, reduced windows and noise words
@@ -51,19 +58,36 @@ class Word2VecTrainConfig:
         for key in ("window", "min_count", "epochs", "batch_words", "block", "step_centers",
                     "workers", "noise_groups"):
             require(getattr(self, key) >= 1, f"train.{key}", "≥ 1", getattr(self, key))
+        require(self.path in ("auto", "sequential", "banded"), "train.path",
+                "auto | sequential | banded", self.path)
         require(self.sample >= 0, "train.sample", "≥ 0", self.sample)
         require(self.max_updates > 0, "train.max_updates", "> 0", self.max_updates)
         require(0 <= self.min_lr <= self.lr, "train.min_lr", f"in [0, lr = {self.lr}]",
                 self.min_lr)
 
 
-def block_noise(noise: NoiseSampler, centers: int, config: Word2VecConfig, L: int,
-                groups: int, window: int) -> torch.Tensor:
-    """The noise words (nb, g, k) of ``centers`` centers in blocks of L (nb = ⌈centers / L⌉,
-    :mod:`seqkit.embeddings.fast`): skip-gram's g = min(``groups``, 2W) groups of a center's
-    pairs, CBOW's g = L, each center its own k."""
-    nb, k = -(-centers // L), config.negative
-    g = min(groups, 2 * window) if config.arch == "skipgram" else L
+def sequential(model: Word2Vec, path: Path, key: str = "train.path") -> bool:
+    """Whether ``path`` (auto | sequential | banded) steps ``model`` on the sequential path; a
+    one-line error naming ``key`` when it asks for the sequential path and that cannot run."""
+    require(path != "sequential" or available(model), key,
+            "auto or banded here (sequential needs seqkit's compiled extension, built when a C "
+            "compiler is present at install, and a float32 model on the CPU)", path)
+    return path != "banded" and available(model)
+
+
+def step_noise(noise: NoiseSampler, centers: int, config: Word2VecConfig, groups: int,
+               window: int, L: int | None) -> torch.Tensor:
+    """The noise words of ``centers`` centers: per center (N, g, k) for the sequential path
+    (``L`` None), skip-gram's g = 2W giving each pair its own k as word2vec (its 5 groups of
+    pairs cost 1.5 points of analogy accuracy on the full English corpus), CBOW's g = 1; or per
+    block of L centers (nb, g, k) for the banded path (nb = ⌈centers / L⌉), skip-gram's
+    g = min(``groups``, 2W) groups of a center's pairs, CBOW's g = L, each center its own k."""
+    k, skipgram = config.negative, config.arch == "skipgram"
+    if L is None:
+        g = 2 * window if skipgram else 1
+        return noise.per_center(centers, g * k).view(centers, g, k)
+    g = min(groups, 2 * window) if skipgram else L
+    nb = -(-centers // L)
     return noise(nb, g * k).view(nb, g, k)
 
 
@@ -89,19 +113,21 @@ class _Steps:
                  noise: NoiseSampler, total_words: int, words_done: int) -> None:
         self.batches: Iterator[Windows] = iter(batches)
         self.model, self.config, self.noise = model, config, noise
+        self.sequential = sequential(model, config.path)
         self.total_words, self.words = total_words, words_done
         self.lock, self.stopped = threading.Lock(), False
 
     def next(self) -> tuple[Windows, torch.Tensor, float] | None:
-        """The next batch, its noise words (nb, k) and α(p); None at the end or once stopped."""
+        """The next batch, its noise words (:func:`step_noise`) and α(p); None at the end or once
+        stopped."""
         with self.lock:
             windows = None if self.stopped else next(self.batches, None)
             if windows is None:
                 return None
             c, device = self.config, self.model.embedding.device
             lr = linear_lr(c.lr, c.min_lr, self.words / max(self.total_words, 1))
-            n = block_noise(self.noise, windows.center.numel(), self.model.config, c.block,
-                            c.noise_groups, c.window)
+            n = step_noise(self.noise, windows.center.numel(), self.model.config,
+                           c.noise_groups, c.window, None if self.sequential else c.block)
             self.words += windows.words
         windows = windows._replace(center=windows.center.to(device),
                                    context=windows.context.to(device), mask=windows.mask.to(device))
@@ -112,8 +138,11 @@ class _Steps:
         try:
             while (step := self.next()) is not None:
                 windows, noise, lr = step
-                banded_sgd_step(self.model, windows, noise, lr, self.config.block,
-                                self.config.max_updates, self.config.step_centers)
+                if self.sequential:
+                    sequential_sgd_step(self.model, windows, noise, lr, loss=False)
+                else:
+                    banded_sgd_step(self.model, windows, noise, lr, self.config.block,
+                                    self.config.max_updates, self.config.step_centers)
         except BaseException:
             self.stopped = True
             raise

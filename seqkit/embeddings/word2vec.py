@@ -24,6 +24,7 @@ still has its own k-term loss above). g = m gives each pair its own, as word2vec
 (:meth:`Word2Vec.sgd_step`), with no Python loop over words.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -34,6 +35,7 @@ from torch import nn
 
 from seqkit.config import require
 from seqkit.embeddings.corpus import Windows
+from seqkit.embeddings.sequential import AliasTable
 
 
 @dataclass
@@ -171,10 +173,12 @@ def _uses(ids: torch.Tensor, V: int, used: torch.Tensor | None = None) -> torch.
 
 
 class NoiseSampler:
-    """Draws noise words from P_n by inverting its cumulative table (gensim's ``cum_table``)."""
+    """Draws noise words from P_n by inverting its cumulative table (gensim's ``cum_table``), or
+    for the compiled path from its alias table (:meth:`per_center`)."""
 
     def __init__(self, probs: torch.Tensor, generator: torch.Generator) -> None:
-        self.cdf = probs.double().cumsum(0)  # (V,)
+        self.probs = probs.double() / probs.double().sum()  # (V,) P_n
+        self.cdf = self.probs.cumsum(0)  # (V,)
         self.cdf /= self.cdf[-1].clone()
         self.generator = generator
 
@@ -189,3 +193,13 @@ class NoiseSampler:
         """(B, k) ids drawn independently from P_n."""
         u = torch.rand(B, k, generator=self.generator, dtype=torch.float64)
         return torch.searchsorted(self.cdf, u).clamp_(max=self.cdf.numel() - 1)
+
+    def per_center(self, N: int, m: int) -> torch.Tensor:
+        """(N, m) ids drawn from P_n by :class:`~seqkit.embeddings.sequential.AliasTable`, seeded
+        by one draw of the generator (its state still fixes them)."""
+        seed = int(torch.randint(0, 2**62, (), generator=self.generator))
+        return self.alias.draw(seed, N, m)
+
+    @functools.cached_property
+    def alias(self) -> AliasTable:
+        return AliasTable(self.probs)

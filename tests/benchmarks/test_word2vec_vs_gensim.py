@@ -1,5 +1,6 @@
 """benchmarks/word2vec_vs_gensim.py on a tiny generated corpus: both gensim reading modes and
-seqkit's two architectures train and are scored, and the --max-words prefix is whole lines."""
+seqkit's two architectures on both paths train and are scored, and the --max-words prefix is
+whole lines."""
 
 import argparse
 import importlib.util
@@ -52,11 +53,12 @@ def test_gensim_reads_the_file_either_way(corpus, mode):
     assert result["analogy_oov"] > 0 and 0 <= result["analogy"] <= 1  # the bundled questions
 
 
+@pytest.mark.parametrize("kind", ["sequential", "banded"])
 @pytest.mark.parametrize("arch", ["skipgram", "cbow"])
-def test_seqkit_trains_and_is_scored_like_gensim(corpus, arch):
+def test_seqkit_trains_and_is_scored_like_gensim(corpus, arch, kind):
     path, tokens, V = corpus
     vocab = WordVocab.build((line.split() for line in path.open(encoding="utf-8")), 5)
-    result = bench.run_seqkit(path, tokens, vocab, arch, args())
+    result = bench.run_seqkit(path, tokens, vocab, arch, args(), kind)
     assert result["vocab"] == V and result["seconds"] > 0
     assert set(result) >= {"analogy", "ws353", "simlex", "analogy_oov", "words_per_second"}
 

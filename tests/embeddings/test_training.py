@@ -58,13 +58,13 @@ def test_linear_lr():
     assert linear_lr(0.025, 1e-4, 1.0) == linear_lr(0.025, 1e-4, 3.0) == pytest.approx(1e-4)
 
 
-def test_skipgram_solves_the_planted_analogies(tmp_path):
-    path = tmp_path / "planted.txt"
-    lines = planted_corpus(path)
-    # 47 words, none subsampled: in a batch each is updated many times, so max_updates = 4
+@pytest.mark.parametrize("path", ["sequential", "banded"])
+def test_skipgram_solves_the_planted_analogies(tmp_path, path):
+    lines = planted_corpus(tmp_path / "planted.txt")
+    # 47 words, none subsampled: in a banded step each is updated many times, so max_updates = 4
     config = Word2VecTrainConfig(window=6, sample=0, min_count=1, epochs=8, batch_words=500,
-                                 lr=0.1, max_updates=4)
-    vocab, model, stream, noise, total = train(path, lines, config)
+                                 lr=0.1, max_updates=4, path=path)
+    vocab, model, stream, noise, total = train(tmp_path / "planted.txt", lines, config)
     assert fit_word2vec(model, stream, config, noise, total).words == total
     vectors = WordVectors(vocab.words, model.embedding.detach())
     assert vectors.analogy("man", "woman", "king")[0].word == "queen"
@@ -91,17 +91,17 @@ def topic_corpus(path, n: int = 5000, topics: int = 8, per_topic: int = 25, func
     return lines
 
 
+@pytest.mark.parametrize("path", ["sequential", "banded"])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_skipgram_with_default_batches_learns_the_topics(tmp_path, workers):
-    """With the defaults (10,000-word batches, stepped on in parts of 512 centers) skip-gram puts
-    a topic's words together: mean cosine within a topic − across topics 0.53 here, also with two
-    Hogwild workers (0.53–0.54 over six seeds; racy, so not on a 47-word toy, where colliding
-    updates made it flaky). One step on each whole batch (``step_centers`` ≥ the batch, as
-    before) gave 0.01: nothing learned."""
-    path = tmp_path / "topics.txt"
-    lines = topic_corpus(path)
-    config = Word2VecTrainConfig(epochs=3, workers=workers)
-    vocab, model, stream, noise, total = train(path, lines, config)
+def test_skipgram_with_default_batches_learns_the_topics(tmp_path, workers, path):
+    """With the defaults (10,000-word batches) skip-gram puts a topic's words together: mean
+    cosine within a topic − across topics 0.62 on the sequential path, 0.51–0.52 on the banded
+    one (stepped on in parts of 512 centers), also with two Hogwild workers (three seeds each;
+    racy, so not on a 47-word toy, where colliding updates made it flaky). One banded step on
+    each whole batch (``step_centers`` ≥ the batch) gave 0.01: nothing learned."""
+    lines = topic_corpus(tmp_path / "topics.txt")
+    config = Word2VecTrainConfig(epochs=3, workers=workers, path=path)
+    vocab, model, stream, noise, total = train(tmp_path / "topics.txt", lines, config)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -119,10 +119,12 @@ def test_skipgram_with_default_batches_learns_the_topics(tmp_path, workers):
     assert margin > 0.3
 
 
-def test_resume_equals_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("kind", ["sequential", "banded"])
+def test_resume_equals_an_uninterrupted_run(tmp_path, kind):
     path = tmp_path / "planted.txt"
     lines = planted_corpus(path, n=300)
-    config = Word2VecTrainConfig(window=3, min_count=1, epochs=2, batch_words=200, sample=0.05)
+    config = Word2VecTrainConfig(window=3, min_count=1, epochs=2, batch_words=200, sample=0.05,
+                                 path=kind)
     _, full, stream, noise, total = train(path, lines, config)
     fit_word2vec(full, stream, config, noise, total)
 
@@ -147,6 +149,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     ("workers", 0, "train.workers: expected ≥ 1, got 0"),
     ("min_lr", 0.5, r"train.min_lr: expected in \[0, lr = 0.025\], got 0.5"),
     ("noise_groups", 0, "train.noise_groups: expected ≥ 1, got 0"),
+    ("path", "fast", "train.path: expected auto | sequential | banded, got 'fast'"),
 ])
 def test_config_errors(key, value, message):
     with pytest.raises(ConfigError, match=message):

@@ -2,6 +2,7 @@
 against the reference loss, training through the CLI (resume equals one run), evaluate, the
 ``seqkit embed`` verbs, and the errors."""
 
+import copy
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from embedding_corpus import PAIRS, recipe_file, write_corpus
 from seqkit import api
 from seqkit.cli import main
 from seqkit.data.errors import DataError
-from seqkit.embeddings import linear_lr, load_word2vec
+from seqkit.embeddings import linear_lr, load_word2vec, sequential_sgd_step
 from seqkit.errors import ConfigError
 from seqkit.tasks import load_recipe
 from seqkit.tasks.word2vec.task import Word2VecTask
@@ -45,15 +46,17 @@ def test_build_restore_round_trip_keeps_plain_state(corpus, tmp_path) -> None:
     assert restored.model.embedding.shape == (len(task.vocab), 8)
 
 
-def test_batches_shapes_and_linear_decay_over_epochs(corpus) -> None:
-    task = task_of(corpus, sgd={"block": 4, "min_lr": 0.001}, train={"lr": 0.05})
+@pytest.mark.parametrize("path", ["sequential", "banded"])
+def test_batches_shapes_and_linear_decay_over_epochs(corpus, path) -> None:
+    task = task_of(corpus, sgd={"block": 4, "min_lr": 0.001, "path": path}, train={"lr": 0.05})
     total = int(task.vocab.counts.sum())
     for epoch in range(2):
         done = 0
         for batch in task.batches(epoch):
             B = batch.windows.center.numel()
             assert batch.windows.context.shape == batch.windows.mask.shape == (B, 4)
-            assert batch.noise.shape == (-(-B // 4), 4, 3)  # default 5 groups, at most 2W = 4
+            blocks = B if path == "sequential" else -(-B // 4)  # per center | per block of 4
+            assert batch.noise.shape == (blocks, 4, 3)  # default 5 groups, at most 2W = 4
             assert batch.lr == pytest.approx(linear_lr(0.05, 0.001, (epoch * total + done)
                                                        / (2 * total)))
             done += batch.windows.words
@@ -64,8 +67,10 @@ def test_batches_shapes_and_linear_decay_over_epochs(corpus) -> None:
 
 @pytest.mark.parametrize(("arch", "groups", "g"), [("skipgram", 1, 1), ("skipgram", 4, 4),
                                                    ("cbow", 5, 16)])  # CBOW: g = L = 16
-def test_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus, arch, groups, g) -> None:
-    task = task_of(corpus, sgd={"noise_groups": groups}, model={**MODEL, "arch": arch})
+def test_banded_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus, arch, groups,
+                                                                     g) -> None:
+    task = task_of(corpus, sgd={"noise_groups": groups, "path": "banded"},
+                   model={**MODEL, "arch": arch})
     batch = next(iter(task.batches(0)))
     assert batch.noise.shape[1:] == (g, 3)
     with torch.no_grad():  # θ = 0 (word2vec's init) would make every noise word score the same
@@ -77,6 +82,25 @@ def test_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus, arch, gro
     assert words == batch.windows.words
     with torch.no_grad():
         assert float(task.loss(task.model, batch)[0]) < loss  # the step lowered the loss
+
+
+@pytest.mark.parametrize(("arch", "g"), [("skipgram", 4), ("cbow", 1)])
+def test_sequential_update_steps_example_after_example(corpus, arch, g) -> None:
+    task = task_of(corpus, model={**MODEL, "arch": arch})
+    assert task.sequential()  # auto on the CPU
+    batch = next(iter(task.batches(0)))
+    assert batch.block is None and batch.noise.shape == (batch.windows.center.numel(), g, 3)
+    with torch.no_grad():
+        task.model.theta.normal_(0, 0.5, generator=torch.Generator().manual_seed(0))
+        reference = copy.deepcopy(task.model)
+        before = float(task.loss(task.model, batch)[0])
+    expected = sequential_sgd_step(reference, batch.windows, batch.noise, batch.lr)
+    loss, words = task.update({"model": task.model}, batch, optimize=None)
+    assert loss == pytest.approx(float(expected)) and words == batch.windows.words
+    for name, value in reference.state_dict().items():
+        assert torch.equal(task.model.state_dict()[name], value), name
+    with torch.no_grad():
+        assert float(task.loss(task.model, batch)[0]) < before
 
 
 def test_stream_resumes_mid_epoch_exactly(corpus) -> None:
@@ -160,6 +184,13 @@ def test_unknown_words_and_other_tasks_models_are_one_line_errors(corpus, tmp_pa
 def test_recipe_and_data_errors_name_the_key_or_file(corpus, tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"sgd\.min_lr: expected ≤ train\.lr = 0\.001, got "):
         task_of(corpus, sgd={"min_lr": 0.5})
+    with pytest.raises(ConfigError, match=r"sgd\.path: expected one of auto, sequential, banded"):
+        task_of(corpus, sgd={"path": "fast"})
+    with pytest.raises(ConfigError, match=r"sgd\.path: expected auto or banded here \(sequential "
+                       r"needs seqkit's compiled extension"):
+        task = task_of(corpus, sgd={"path": "sequential"})
+        task.model.double()  # float64: the banded path only
+        task.sequential()
     with pytest.raises(ConfigError, match=r"model\.arch: expected one of skipgram, cbow"):
         task_of(corpus, model={"arch": "glove"})
     with pytest.raises(ConfigError, match=r"data\.sources"):

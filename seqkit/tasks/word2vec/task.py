@@ -4,8 +4,10 @@ Recipe sections: ``data`` (:class:`~seqkit.tasks.word2vec.data.EmbeddingData`: c
 subsampling, evaluation files), ``model`` (:class:`~seqkit.embeddings.Word2VecConfig`), ``sgd``
 (:class:`SGDConfig`) and the common ``task``, ``seed``, ``train``.
 
-An update is word2vec's SGD step, run as the banded fast path
-(:func:`~seqkit.embeddings.banded_sgd_step`) from the trainer's ``update`` hook, with word2vec's
+An update is word2vec's SGD step on a batch, from the trainer's ``update`` hook: on the CPU in
+word2vec's own order, one example after another in C
+(:func:`~seqkit.embeddings.sequential_sgd_step`, ``sgd.workers`` threads), elsewhere the banded
+torch path (:func:`~seqkit.embeddings.banded_sgd_step`; ``sgd.path`` chooses), with word2vec's
 linearly decaying learning rate (:func:`~seqkit.embeddings.linear_lr`)
 
     α(p) = α₀ − (α₀ − α_min) · p,   p = corpus words done / (train.epochs · corpus words)
@@ -17,7 +19,7 @@ line is α₀, not α(p)).
 """
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -33,8 +35,10 @@ from seqkit.embeddings import (
     WordVectors,
     WordVocab,
     banded_sgd_step,
-    block_noise,
     linear_lr,
+    sequential,
+    sequential_sgd_step,
+    step_noise,
 )
 from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.word2vec.data import (
@@ -51,13 +55,16 @@ class SGDConfig:
     """The recipe's ``sgd:`` section: word2vec's SGD beyond ``train.lr`` (α₀)."""
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
+    path: Literal["auto", "sequential", "banded"] = "auto"  # auto: sequential where it can run
+    workers: int = 1  # sequential path: threads stepping at once (Hogwild); 1: reproducible
     block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
-    noise_groups: int = 5  # skip-gram: a center's pairs in min(g, 2W) groups of k noise words
+    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) groups of k noises
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
 
     def __post_init__(self) -> None:
         require(self.min_lr >= 0, "sgd.min_lr", "≥ 0", self.min_lr)
+        require(self.workers >= 1, "sgd.workers", "≥ 1", self.workers)
         require(self.block >= 1, "sgd.block", "≥ 1", self.block)
         require(self.noise_groups >= 1, "sgd.noise_groups", "≥ 1", self.noise_groups)
         require(self.step_centers >= 1, "sgd.step_centers", "≥ 1", self.step_centers)
@@ -78,8 +85,9 @@ class Word2VecRecipe(Recipe):
 
 class Word2VecBatch(NamedTuple):
     windows: Windows  # B consecutive center words and their windows
-    noise: torch.Tensor  # (⌈B / L⌉, g, k) the noise words of each block of L centers
+    noise: torch.Tensor  # (B, g, k) each center's noise words, or (⌈B / L⌉, g, k) each block's
     lr: float  # α(p) for this step
+    block: int | None  # L of the banded path's blocks; None: noise per center (sequential)
 
 
 class EpochStream:
@@ -95,16 +103,17 @@ class EpochStream:
         self.noise = NoiseSampler(probs, torch.Generator().manual_seed(int(seeds[1])))
         self.recipe, self.epoch, self.words = recipe, epoch, 0
         self.corpus_words = int(task.vocab.counts.sum())
+        self.block = None if task.sequential() else recipe.sgd.block
 
     def __iter__(self):
         r = self.recipe
         for windows in self.windows:
             p = (self.epoch * self.corpus_words + self.words) / (
                 r.train.epochs * self.corpus_words)
-            noise = block_noise(self.noise, windows.center.numel(), r.model, r.sgd.block,
-                                r.sgd.noise_groups, r.data.window)
+            noise = step_noise(self.noise, windows.center.numel(), r.model, r.sgd.noise_groups,
+                               r.data.window, self.block)
             self.words += windows.words
-            yield Word2VecBatch(windows, noise, linear_lr(r.train.lr, r.sgd.min_lr, p))
+            yield Word2VecBatch(windows, noise, linear_lr(r.train.lr, r.sgd.min_lr, p), self.block)
 
     def state_dict(self) -> dict[str, Any]:
         return {"windows": self.windows.state_dict(), "noise": self.noise.state_dict(),
@@ -150,6 +159,10 @@ class Word2VecTask:
         return {"vocab": self.vocab.state_dict()}
 
     # --- training ------------------------------------------------------------------------------
+    def sequential(self) -> bool:
+        """Whether updates take the sequential path (``sgd.path``, where the model is)."""
+        return sequential(self.model, self.recipe.sgd.path, "sgd.path")
+
     def batches(self, epoch: int) -> EpochStream:
         return EpochStream(self, epoch)
 
@@ -157,15 +170,20 @@ class Word2VecTask:
                optimize: Any) -> tuple[float, int]:
         """One SGD step of size α(p) on the batch's pairs; (loss before it, corpus words)."""
         sgd = self.recipe.sgd
-        loss = banded_sgd_step(self.model, batch.windows, batch.noise, batch.lr, sgd.block,
-                               sgd.max_updates, sgd.step_centers)
+        if batch.block is None:
+            loss = sequential_sgd_step(self.model, batch.windows, batch.noise, batch.lr,
+                                       sgd.workers)
+        else:
+            loss = banded_sgd_step(self.model, batch.windows, batch.noise, batch.lr, sgd.block,
+                                   sgd.max_updates, sgd.step_centers)
         return float(loss), batch.windows.words
 
     def loss(self, model: nn.Module, batch: Word2VecBatch) -> tuple[torch.Tensor, int]:
-        """The negative-sampling loss of the batch (each window with its block's noise words)."""
-        noise = batch.noise  # (nb, g, k); CBOW's g = L: each center its own k
-        noise = (noise.reshape(-1, 1, noise.shape[2]) if self.recipe.model.arch == "cbow"
-                 else noise.repeat_interleave(self.recipe.sgd.block, 0))
+        """The negative-sampling loss of the batch (each window with its step's noise words)."""
+        noise = batch.noise  # (B, g, k), or (nb, g, k) with CBOW's g = L: each center its own k
+        if batch.block is not None:
+            noise = (noise.reshape(-1, 1, noise.shape[2]) if self.recipe.model.arch == "cbow"
+                     else noise.repeat_interleave(batch.block, 0))
         windows = batch.windows
         loss = model.negative_sampling_loss(windows, noise[:windows.center.numel()])
         return loss, int(windows.mask.sum())
