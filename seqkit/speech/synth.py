@@ -1,9 +1,10 @@
-"""Synthetic speech and noise from Debian's programs: espeak-ng and flite voices, sox noise, and
-mixing at a signal-to-noise ratio.
+"""Synthetic speech and noise from Debian's programs: espeak-ng, flite and Festival voices, sox
+noise, and mixing at a signal-to-noise ratio.
 
 Every function returns a mono float32 waveform (N,) at 16 kHz (``audio.SAMPLE_RATE``): espeak-ng
-writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices write 16 kHz. A missing
-program is a :class:`ToolError` that names the Debian package to install.
+writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices and Festival's diphone
+voice ked (Debian's festvox-kdlpc16k; not one of flite's) write 16 kHz. A missing program or
+voice is a :class:`ToolError` that names the Debian package to install.
 
 Output is deterministic: a voice and a text give the same samples on every run, and sox runs in
 its repeatable mode (``-R``), so one colour and length give one noise signal; take random crops of
@@ -25,12 +26,15 @@ from torch import Tensor
 from seqkit.errors import SeqkitError
 from seqkit.speech.audio import SAMPLE_RATE, read_wav
 
-Engine = Literal["espeak-ng", "flite"]
+Engine = Literal["espeak-ng", "flite", "festival"]
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
+FESTIVAL_VOICES = {"ked": "festvox-kdlpc16k"}  # Festival's voice → its Debian package
+FESTIVAL_FOLDER = Path("/usr/share/festival/voices/english")  # where Debian installs them
 NOISE_COLOURS = ("white", "pink", "brown")
-DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "sox": "sox"}  # program → package
+DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "text2wave": "festival",
+                   "sox": "sox"}  # program → package
 
 
 class ToolError(SeqkitError, RuntimeError):
@@ -79,22 +83,26 @@ class Voice:
     """One synthetic speaker: an engine, its voice (accent), and for espeak-ng a variant,
     speed and pitch."""
 
-    engine: Engine = "espeak-ng"  # espeak-ng or flite
-    name: str = "en-us"  # an ESPEAK_ACCENTS accent, or a FLITE_VOICES voice
+    engine: Engine = "espeak-ng"  # espeak-ng, flite or festival
+    name: str = "en-us"  # an ESPEAK_ACCENTS accent, a FLITE_VOICES or a FESTIVAL_VOICES voice
     variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
-    speed: int = 175  # espeak-ng only: words per minute, 80..450 (-s)
+    speed: int = 175  # espeak-ng, festival: words per minute, 80..450 (festival: 175 its own)
     pitch: int = 50  # espeak-ng only: 0..99 (-p)
 
     def __post_init__(self) -> None:
-        names = ESPEAK_ACCENTS if self.engine == "espeak-ng" else FLITE_VOICES
-        if self.engine not in ("espeak-ng", "flite"):
-            raise ValueError(f"Voice: unknown engine {self.engine!r}, expected espeak-ng or flite")
-        if self.name not in names:
-            raise ValueError(f"Voice: unknown {self.engine} voice {self.name!r}, expected one of "
+        names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES}
+        if self.engine not in names:
+            raise ValueError(f"Voice: unknown engine {self.engine!r}, expected one of "
                              f"{', '.join(names)}")
+        if self.name not in names[self.engine]:
+            raise ValueError(f"Voice: unknown {self.engine} voice {self.name!r}, expected one of "
+                             f"{', '.join(names[self.engine])}")
         if self.engine == "flite" and (self.variant, self.speed, self.pitch) != (None, 175, 50):
             raise ValueError("Voice: variant, speed and pitch are espeak-ng settings; flite "
                              f"voice {self.name!r} takes none of them")
+        if self.engine == "festival" and (self.variant, self.pitch) != (None, 50):
+            raise ValueError("Voice: variant and pitch are espeak-ng settings; festival voice "
+                             f"{self.name!r} takes only a speed")
         if not 80 <= self.speed <= 450 or not 0 <= self.pitch <= 99:
             raise ValueError(f"Voice: expected speed in [80, 450] and pitch in [0, 99], got "
                              f"{self.speed} and {self.pitch}")
@@ -105,6 +113,8 @@ class Voice:
             raise ValueError(f"Voice.say: expected text to speak, got {text!r}")
         if self.engine == "flite":
             return _synthesise("flite", ["-voice", self.name, "-t", text, "-o", "{out}"])
+        if self.engine == "festival":
+            return _festival(self.name, self.speed, text)
         name = self.name
         if self.variant is not None:
             if self.variant not in espeak_variants():
@@ -113,6 +123,17 @@ class Voice:
             name += f"+{self.variant}"
         args = ["-v", name, "-s", str(self.speed), "-p", str(self.pitch), "-w", "{out}", "--stdin"]
         return _synthesise("espeak-ng", args, stdin=text)
+
+
+def _festival(name: str, speed: int, text: str) -> Tensor:
+    """``text`` by Festival's diphone voice ``name`` at ``speed`` words per minute (its own pace
+    is taken as 175: durations stretched by 175 / speed)."""
+    if shutil.which("text2wave") and not (FESTIVAL_FOLDER / f"{name}_diphone").is_dir():
+        raise ToolError(f"festival voice {name!r} not found in {FESTIVAL_FOLDER}; install the "
+                        f"Debian package '{FESTIVAL_VOICES[name]}'")
+    args = ["-eval", f"(voice_{name}_diphone)",
+            "-eval", f"(Parameter.set 'Duration_Stretch {175 / speed:.4f})", "-o", "{out}"]
+    return _synthesise("text2wave", args, stdin=text)
 
 
 def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:

@@ -1,5 +1,5 @@
-"""espeak-ng, flite and sox wrappers (these tests need Debian's espeak-ng, flite and sox), and
-mixing at a signal-to-noise ratio."""
+"""espeak-ng, flite, Festival and sox wrappers (these tests need Debian's espeak-ng, flite,
+festival, festvox-kdlpc16k and sox), and mixing at a signal-to-noise ratio."""
 
 import math
 
@@ -34,8 +34,26 @@ def test_flite_voice() -> None:
     assert 0.3 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
 
 
+def test_festival_voice_is_16khz_deterministic_and_takes_a_speed() -> None:
+    x = Voice("festival", "ked").say("three one four")
+    assert x.dim() == 1 and 0.5 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
+    torch.testing.assert_close(Voice("festival", "ked").say("three one four"), x, rtol=0, atol=0)
+    slow = Voice("festival", "ked", speed=100).say("three one four")
+    assert slow.numel() > 1.4 * x.numel()
+
+
+def test_missing_festival_voice_names_its_package(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path) -> None:
+    monkeypatch.setattr(synth, "FESTIVAL_FOLDER", tmp_path)
+    with pytest.raises(ToolError, match=r"festival voice 'ked' not found in .*; install the "
+                                        r"Debian package 'festvox-kdlpc16k'"):
+        Voice("festival", "ked").say("one")
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"engine": "festival"}, "Voice: unknown engine 'festival'"),
+    ({"engine": "mbrola"}, "Voice: unknown engine 'mbrola', expected one of espeak-ng, flite"),
+    ({"engine": "festival", "name": "kal"}, "unknown festival voice 'kal', expected one of ked"),
+    ({"engine": "festival", "name": "ked", "pitch": 60}, "festival voice 'ked' takes only a"),
     ({"name": "en-xx"}, "Voice: unknown espeak-ng voice 'en-xx', expected one of en-us, en-gb"),
     ({"engine": "flite", "name": "en-us"}, "unknown flite voice 'en-us', expected one of kal16"),
     ({"engine": "flite", "name": "slt", "speed": 120}, "flite voice 'slt' takes none of them"),
@@ -83,5 +101,5 @@ def test_mix_at_snr_gives_the_requested_ratio(snr_db: float) -> None:
 def test_missing_program_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synth.shutil, "which", lambda program: None)
     with pytest.raises(ToolError, match="sox: program not found; install the Debian package "
-                                        "'sox' \\(apt-get install espeak-ng flite sox\\)"):
+                                        "'sox' \\(apt-get install espeak-ng flite festival sox\\)"):
         noise(1.0)

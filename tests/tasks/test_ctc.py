@@ -81,6 +81,21 @@ def test_the_wide_pool_is_every_variant_but_the_held_out_ones() -> None:
         assert len(drawn) > 90  # the pool is used, not a corner of it
 
 
+def test_festival_takes_its_share_of_train_and_valid_only() -> None:
+    rng = random.Random(0)
+    for split in ("train", "valid"):
+        engines = [ctc_data.voice_for(split, rng, "numbered", 0.25).engine for _ in range(2000)]
+        assert engines.count("festival") / 2000 == pytest.approx(0.25, abs=0.04)
+        assert set(engines) == {"espeak-ng", "festival"}
+    for split, engine in (("test-espeak", "espeak-ng"), ("test-flite", "flite")):
+        assert {ctc_data.voice_for(split, rng, "numbered", 1.0).engine
+                for _ in range(50)} == {engine}
+    # without Festival the draws are those of a corpus made before data.festival existed
+    a, b = random.Random(3), random.Random(3)
+    assert [ctc_data.voice_for("train", a, "numbered") for _ in range(20)] == [
+        ctc_data.voice_for("train", b, "numbered", 0.0) for _ in range(20)]
+
+
 def test_condition_sets_level_band_silence_and_snr() -> None:
     t = torch.arange(16_000, dtype=torch.float64) / 16_000
     tone = 0.5 * torch.sin(2 * torch.pi * 440 * t) + 0.5 * torch.sin(2 * torch.pi * 6000 * t)

@@ -11,9 +11,11 @@ seed gives one corpus on any number of processes.
 Voices: train and valid use espeak-ng's 8 English accents with the variants of
 ``data.voices`` (:func:`train_variants`): ``all``, every variant in espeak-ng's ``voices/!v``
 folder but the held-out ones (97 of espeak-ng 1.51's 101: klatt…klatt6, m1–m5, m8, f1–f3,
-croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone;
-``test-espeak`` holds out the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out
-the other engine, flite's four voices.
+croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone; and with
+``data.festival`` = p > 0 a share p of them by a third engine, Festival's diphone voice ked
+(:data:`seqkit.speech.synth.FESTIVAL_VOICES`, none of flite's voices). ``test-espeak`` holds out
+the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine, flite's
+four voices.
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -59,6 +61,7 @@ class DigitsDataConfig:
     spec_augment: bool = True  # SpecAugment masks on training features (2 × 8 bands, 2 × 20 frames)
     speed: float = 0.0  # training speed perturbation: factor uniform in [1 − speed, 1 + speed]
     vtlp: float = 0.0  # training VTLP: warp factor α uniform in [1 − vtlp, 1 + vtlp]
+    festival: float = 0.0  # share of train and valid utterances by Festival's voice ked
 
     def __post_init__(self) -> None:
         for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
@@ -69,6 +72,7 @@ class DigitsDataConfig:
         require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
+        require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
 
     def path(self, split: str) -> Path:
         """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
@@ -78,19 +82,22 @@ class DigitsDataConfig:
         return {"train": self.train, "valid": self.valid}.get(split, self.test)
 
 
-def voice_for(split: str, rng: random.Random, voices: str = "all") -> Any:
-    """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70."""
-    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
+def voice_for(split: str, rng: random.Random, voices: str = "all", festival: float = 0.0) -> Any:
+    """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70;
+    Festival's at 130–220 wpm."""
+    from seqkit.speech.synth import ESPEAK_ACCENTS, FESTIVAL_VOICES, FLITE_VOICES, Voice
 
     if split == "test-flite":
         return Voice("flite", rng.choice(FLITE_VOICES))
+    if split in ("train", "valid") and festival and rng.random() < festival:
+        return Voice("festival", rng.choice(sorted(FESTIVAL_VOICES)), speed=rng.randint(130, 220))
     variants = HELD_OUT_VARIANTS if split == "test-espeak" else train_variants(voices)
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
 
 
 def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
-              voices: str = "all") -> tuple[Any, str]:
+              voices: str = "all", festival: float = 0.0) -> tuple[Any, str]:
     """Utterance i of ``split``: its conditioned waveform (N,) and transcript."""
     from seqkit.speech.corpus import condition
     from seqkit.speech.digits import read_out
@@ -99,21 +106,24 @@ def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
     digits = "".join(rng.choice("0123456789")
                      for _ in range(rng.randint(min_digits, max_digits)))
     text = read_out(digits, rng)
-    return condition(voice_for(split, rng, voices).say(text), rng), text
+    return condition(voice_for(split, rng, voices, festival).say(text), rng), text
 
 
 def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
     """The preparer: synthesise every missing split of ``data.dir``."""
     from seqkit.speech import corpus
 
-    check_prepared(data.dir, {"seed": seed, "min_digits": data.min_digits,
-                              "max_digits": data.max_digits,
-                              "train_variants": list(train_variants(data.voices))})
+    made_with = {"seed": seed, "min_digits": data.min_digits, "max_digits": data.max_digits,
+                 "train_variants": list(train_variants(data.voices))}
+    if data.festival:  # (a corpus made before data.festival existed has none)
+        made_with["festival"] = data.festival
+    check_prepared(data.dir, made_with)
     for split in SPLITS:
         if data.path(split).is_file():
             continue
         make = functools.partial(utterance, split=split, seed=seed, min_digits=data.min_digits,
-                                 max_digits=data.max_digits, voices=data.voices)
+                                 max_digits=data.max_digits, voices=data.voices,
+                                 festival=data.festival)
         waveforms = corpus.synthesise(make, data.size(split), data.processes,
                                       f"ctc_digits {split}")
         data.path(split).parent.mkdir(parents=True, exist_ok=True)
