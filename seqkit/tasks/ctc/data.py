@@ -85,15 +85,25 @@ class DigitsDataConfig:
 def voice_for(split: str, rng: random.Random, voices: str = "all", festival: float = 0.0) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70;
     Festival's at 130–220 wpm."""
-    from seqkit.speech.synth import ESPEAK_ACCENTS, FESTIVAL_VOICES, FLITE_VOICES, Voice
+    from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
 
     if split == "test-flite":
         return Voice("flite", rng.choice(FLITE_VOICES))
-    if split in ("train", "valid") and festival and rng.random() < festival:
-        return Voice("festival", rng.choice(sorted(FESTIVAL_VOICES)), speed=rng.randint(130, 220))
+    if split in ("train", "valid") and (voice := festival_voice(rng, festival)):
+        return voice
     variants = HELD_OUT_VARIANTS if split == "test-espeak" else train_variants(voices)
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
+
+
+def festival_voice(rng: random.Random, share: float) -> Any:
+    """With probability ``share`` a Festival voice at 130–220 wpm, else None (and for share 0
+    no draw from ``rng``, so corpora made without Festival stay as they were)."""
+    from seqkit.speech.synth import FESTIVAL_VOICES, Voice
+
+    if share and rng.random() < share:
+        return Voice("festival", rng.choice(sorted(FESTIVAL_VOICES)), speed=rng.randint(130, 220))
+    return None
 
 
 def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,

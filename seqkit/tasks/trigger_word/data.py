@@ -6,7 +6,8 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
   rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike, and with
   ``data.confusables`` also :data:`CONFUSABLE_WORDS`), by espeak-ng's English accents with the
   variants of ``data.voices`` (``ctc.data.train_variants``: ``all``, every variant but the
-  held-out ones; ``numbered``, m1–m5 and f1–f3);
+  held-out ones; ``numbered``, m1–m5 and f1–f3), and a share ``data.festival`` of them by
+  Festival's voice ked (none of flite's);
 - ``words-test-{n}.pt``: the same (:data:`NEGATIVE_WORDS` only, whatever the training pool) by
   held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
@@ -16,7 +17,8 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
 Each word is played at a random level (−26 … −3 dB peak), one in four through a telephone band,
 and drawn from its own seed (seed, split, i). ``prepared.json`` records the trigger phrase and the
 seed (and the training variants and confusables when not the first recipe's numbered voices
-without confusables); a recipe with others is refused (choose another ``data.dir``).
+without confusables, and Festival's share when not 0); a recipe with others is refused (choose
+another ``data.dir``).
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -65,6 +67,7 @@ class TriggerDataConfig:
     confusables: bool = False  # CONFUSABLE_WORDS among the training negatives too
     speed: float = 0.0  # each training word played 1 ± U(0, speed) times as fast (0: none)
     vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
+    festival: float = 0.0  # share of training words by Festival's voice ked
 
     def __post_init__(self) -> None:
         words = self.trigger.split()
@@ -81,6 +84,7 @@ class TriggerDataConfig:
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
+        require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
 
     def words_path(self, split: str) -> Path:
         count = self.train_words if split == "train" else self.test_words
@@ -98,28 +102,32 @@ def negative_words(split: str, trigger: str, confusables: bool = False) -> list[
     return [w for w in dict.fromkeys(words) if trigger not in w]
 
 
-def voice_for(split: str, rng: random.Random, voices: str = "numbered") -> Any:
+def voice_for(split: str, rng: random.Random, voices: str = "numbered",
+              festival: float = 0.0) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70:
-    train, the variants of ``voices``; test, half flite's voices, half the held-out variants."""
+    train, the variants of ``voices`` (a share ``festival`` Festival's); test, half flite's
+    voices, half the held-out variants."""
     from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
-    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, train_variants
+    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, festival_voice, train_variants
 
     if split == "test" and rng.random() < 0.5:
         return Voice("flite", rng.choice(FLITE_VOICES))
+    if split == "train" and (voice := festival_voice(rng, festival)):
+        return voice
     variants = train_variants(voices) if split == "train" else HELD_OUT_VARIANTS
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
 
 
 def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
-         confusables: bool = False) -> tuple[Any, str]:
+         confusables: bool = False, festival: float = 0.0) -> tuple[Any, str]:
     """Recording i of ``split``: the trigger when i is a multiple of 3, else another word."""
     from seqkit.speech.corpus import condition
 
     rng = random.Random(f"{seed}:{split}:{i}")
     text = trigger if i % 3 == 0 else rng.choice(negative_words(split, trigger, confusables))
-    spoken = condition(voice_for(split, rng, voices).say(text), rng, peak_db=(-26.0, -3.0),
-                       silence=0.0, snr_db=(50.0, 60.0))
+    spoken = condition(voice_for(split, rng, voices, festival).say(text), rng,
+                       peak_db=(-26.0, -3.0), silence=0.0, snr_db=(50.0, 60.0))
     return _trim(spoken), text
 
 
@@ -169,12 +177,15 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
     if data.voices != "numbered" or data.confusables:  # the first recipe's folders stay valid
         settings.update(train_variants=list(train_variants(data.voices)),
                         train_negatives=negative_words("train", data.trigger, data.confusables))
+    if data.festival:
+        settings["festival"] = data.festival
     check_prepared(data.dir, settings)
     for split in ("train", "test"):
         if not data.words_path(split).is_file():
             count = data.train_words if split == "train" else data.test_words
             make = functools.partial(word, split=split, seed=seed, trigger=data.trigger,
-                                     voices=data.voices, confusables=data.confusables)
+                                     voices=data.voices, confusables=data.confusables,
+                                     festival=data.festival)
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
     if not data.backgrounds_path.is_file():
