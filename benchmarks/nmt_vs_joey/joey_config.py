@@ -98,10 +98,11 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
     ``batch_size``: Joey's token budget (:func:`joey_batch_size`).
 
     Joey's recurrent decoder makes the attentional vector h̃<t> as wide as its state s<t>, has
-    Luong's input feeding, no bias-free tied softmax, and as rates a constant one (no warm-up) or a
-    ``warmupinversesquareroot`` matching seqkit's ``inverse_sqrt`` with k = √W; a recipe that needs
-    anything else raises
-    ValueError naming the key. Note (deviations Joey allows no way around): its Bahdanau attention
+    Luong's input feeding, no bias-free tied softmax, and as rates a constant one (no warm-up), a
+    ``warmupinversesquareroot`` matching seqkit's ``inverse_sqrt`` with k = √W, or a
+    ``warmupexponentialdecay`` matching seqkit's ``exponential`` after the warm-up (Joey decays
+    from the warm-up's end: peak α0·base^W, rate base per step); a recipe that needs anything
+    else raises ValueError naming the key. Note (deviations Joey allows no way around): its Bahdanau attention
     is 2H wide (seqkit's H); its decoder cell reads [E y<t−1>; h̃<t−1>] and attends from the new
     state s<t> (seqkit: [E y<t−1>; c<t>; h̃<t−1>], attending from s<t−1>); no dropout right
     before the output layer; Joey's own initialisation (Xavier).
@@ -111,6 +112,9 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
     inverse_sqrt = (train.schedule == "inverse_sqrt"
                     and train.schedule_options.get("k") == train.warmup_steps ** 0.5)
     constant = train.schedule == "constant" and train.warmup_steps == 0  # Joey: no scheduling
+    base = train.schedule_options.get("base", 0.95) if train.schedule == "exponential" else None
+    scheduling = ("warmupinversesquareroot" if inverse_sqrt
+                  else "warmupexponentialdecay" if base is not None else None)
     checks = [
         (model.cell in ("gru", "lstm"), "model.cell", "gru or lstm", model.cell),
         (model.attention in ("bahdanau", "general"), "model.attention", "bahdanau or general",
@@ -123,8 +127,9 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
         (not model.tie_embeddings, "model.tie_embeddings", "false (Joey ties only when h̃ = E)",
          model.tie_embeddings),
         (train.optimizer == "adam", "train.optimizer", "adam", train.optimizer),
-        (inverse_sqrt or constant, "train.schedule", f"constant without warm-up, or inverse_sqrt "
-         f"with k = √warmup_steps = {train.warmup_steps ** 0.5}",
+        (inverse_sqrt or constant or base is not None, "train.schedule",
+         f"constant without warm-up, exponential, or inverse_sqrt with k = √warmup_steps = "
+         f"{train.warmup_steps ** 0.5}",
          f"{train.schedule} {train.schedule_options} warm-up {train.warmup_steps}"),
         (decode.length_penalty == "gnmt", "decode.length_penalty", "gnmt (Joey's)",
          decode.length_penalty),
@@ -149,10 +154,13 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
                  "src": {"lang": data.src, **side}, "trg": {"lang": data.tgt, **side}},
         "training": {
             "optimizer": "adam", "adam_betas": [0.9, 0.999], "learning_rate": train.lr,
-            "learning_rate_peak": train.lr, "learning_rate_warmup": train.warmup_steps,
+            "learning_rate_warmup": train.warmup_steps,
             # seqkit's inverse_sqrt: α0·k/√t after warm-up = Joey's peak·√W/√t for k = √W;
+            # its exponential: α0·base^t = Joey's peak·decay^((t − W)/length) for length 1;
             # without "scheduling" Joey keeps learning_rate constant
-            "scheduling": "warmupinversesquareroot" if inverse_sqrt else None,
+            "scheduling": scheduling,
+            "learning_rate_peak": train.lr * (base ** train.warmup_steps if base else 1.0),
+            **({"learning_rate_decay": base, "learning_rate_decay_length": 1} if base else {}),
             "learning_rate_min": 1.0e-6,
             "clip_grad_norm": train.clip_norm, "weight_decay": train.weight_decay,
             "label_smoothing": recipe.label_smoothing, "loss": "crossentropy",

@@ -85,24 +85,37 @@ def test_joey_config_has_the_recipe_sizes():
                                                                        "dropout": 0.2}
     assert (training["batch_size"], training["batch_type"]) == (4190, "token")
     assert training["label_smoothing"] == recipe.label_smoothing
-    assert training["scheduling"] == "warmupinversesquareroot"
+    assert training["scheduling"] == "warmupexponentialdecay"
     for side in ("src", "trg"):
         assert config["data"][side]["tokenizer_cfg"] == {"model_file": "spm.model"}
         assert config["data"][side]["max_length"] == recipe.data.max_length
     assert config["testing"]["beam_size"] == 5
 
 
-def test_joey_rate_equals_seqkit_inverse_sqrt_after_warm_up():
-    recipe = load_recipe(RECIPE, JOEY_SIZES)
+def joey_rate(training: dict, t: int) -> float:
+    """Joey 2.3.0's rate at step t ≥ W (builders.py, its two warm-up schedulers)."""
+    W, peak = training["learning_rate_warmup"], training["learning_rate_peak"]
+    if training["scheduling"] == "warmupinversesquareroot":
+        return peak * W ** 0.5 * t ** -0.5
+    assert training["scheduling"] == "warmupexponentialdecay"
+    return peak * training["learning_rate_decay"] ** (
+        (t - W) / training["learning_rate_decay_length"])
+
+
+@pytest.mark.parametrize("overrides", [
+    [],  # the recipe's exponential decay
+    ["train.schedule=inverse_sqrt", "train.warmup_steps=400", "train.schedule_options={k: 20}"],
+])
+def test_joey_rate_equals_seqkit_schedule_after_warm_up(overrides):
+    recipe = load_recipe(RECIPE, [*JOEY_SIZES, *overrides])
     training = joey.joey_config(recipe, model_dir="m", data_prefix={}, spm_model="s",
                                 vocab_file="v", batch_size=1, log_every=50,
                                 valid_every=300)["training"]
-    ours = schedule("inverse_sqrt", warmup_steps=recipe.train.warmup_steps,
+    ours = schedule(recipe.train.schedule, warmup_steps=recipe.train.warmup_steps,
                     **recipe.train.schedule_options)
-    W, peak = training["learning_rate_warmup"], training["learning_rate_peak"]
-    for t in (W, 2 * W, 10_000):
-        joey_rate = peak * W ** 0.5 * t ** -0.5  # WarmupInverseSquareRootScheduler
-        assert recipe.train.lr * ours(t) == pytest.approx(joey_rate)
+    W = training["learning_rate_warmup"]
+    for t in (W, 2 * W, 5_000):
+        assert recipe.train.lr * ours(t) == pytest.approx(joey_rate(training, t))
 
 
 def test_a_constant_rate_is_joeys_unscheduled_learning_rate():
@@ -118,7 +131,9 @@ def test_a_constant_rate_is_joeys_unscheduled_learning_rate():
 @pytest.mark.parametrize("overrides, key", [
     ([], "model.readout_dim"),  # the recipe's D = 256: Joey's h̃ is as wide as s<t>
     ([*JOEY_SIZES, "model.readout=concat", "model.input_feeding=false"], "model.readout"),
-    ([*JOEY_SIZES, "train.warmup_steps=100"], "train.schedule"),  # k = 20 ≠ √100
+    ([*JOEY_SIZES, "train.schedule=inverse_sqrt", "train.schedule_options={k: 20}"],
+     "train.schedule"),  # k = 20 ≠ √W = √100
+    ([*JOEY_SIZES, "train.schedule=staircase", "train.schedule_options={}"], "train.schedule"),
     ([*JOEY_SIZES, "train.schedule=constant", "train.schedule_options={}"],
      "train.schedule"),  # Joey's constant rate has no warm-up
 ])
