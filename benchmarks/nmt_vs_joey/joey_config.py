@@ -102,10 +102,10 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
     ``warmupinversesquareroot`` matching seqkit's ``inverse_sqrt`` with k = √W, or a
     ``warmupexponentialdecay`` matching seqkit's ``exponential`` after the warm-up (Joey decays
     from the warm-up's end: peak α0·base^W, rate base per step); a recipe that needs anything
-    else raises ValueError naming the key. Note (deviations Joey allows no way around): its Bahdanau attention
-    is 2H wide (seqkit's H); its decoder cell reads [E y<t−1>; h̃<t−1>] and attends from the new
-    state s<t> (seqkit: [E y<t−1>; c<t>; h̃<t−1>], attending from s<t−1>); no dropout right
-    before the output layer; Joey's own initialisation (Xavier).
+    else raises ValueError naming the key. Note (deviations Joey allows no way around): its
+    Bahdanau attention is 2H wide (seqkit's H); its decoder cell reads [E y<t−1>; h̃<t−1>] and
+    attends from the new state s<t> (seqkit: [E y<t−1>; c<t>; h̃<t−1>], attending from s<t−1>);
+    no dropout right before the output layer; Joey's own initialisation (Xavier).
     """
     model, train, data, decode = recipe.model, recipe.train, recipe.data, recipe.decode
     two_h = 2 * model.hidden_size

@@ -32,7 +32,7 @@ from seqkit.embeddings.fast import banded_sgd_step
 from seqkit.embeddings.sequential import available, sequential_sgd_step
 from seqkit.embeddings.word2vec import NoiseSampler, Word2Vec, Word2VecConfig
 
-Path = Literal["auto", "sequential", "banded"]
+StepPath = Literal["auto", "sequential", "banded"]
 
 
 @dataclass
@@ -46,9 +46,9 @@ class Word2VecTrainConfig:
     lr: float = 0.025  # α₀, the learning rate at the start
     min_lr: float = 1e-4  # α_min, the learning rate at the end
     batch_words: int = 10_000  # corpus tokens read per batch
-    path: Path = "auto"  # sequential (compiled, CPU) | banded (torch) | auto (module docstring)
+    path: StepPath = "auto"  # sequential (compiled, CPU) | banded (torch) | auto (module docstring)
     block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
-    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) groups of k noises
+    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) noise groups
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
     seed: int = 1  # subsampling, reduced windows and noise words
@@ -66,7 +66,7 @@ class Word2VecTrainConfig:
                 self.min_lr)
 
 
-def sequential(model: Word2Vec, path: Path, key: str = "train.path") -> bool:
+def sequential(model: Word2Vec, path: StepPath, key: str = "train.path") -> bool:
     """Whether ``path`` (auto | sequential | banded) steps ``model`` on the sequential path; a
     one-line error naming ``key`` when it asks for the sequential path and that cannot run."""
     require(path != "sequential" or available(model), key,

@@ -80,8 +80,8 @@ def espeak_variants() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Voice:
-    """One synthetic speaker: an engine, its voice (accent), and for espeak-ng a variant,
-    speed and pitch."""
+    """One synthetic speaker: an engine, its voice (accent), for espeak-ng a variant, speed and
+    pitch, for Festival a speed."""
 
     engine: Engine = "espeak-ng"  # espeak-ng, flite or festival
     name: str = "en-us"  # an ESPEAK_ACCENTS accent, a FLITE_VOICES or a FESTIVAL_VOICES voice

@@ -86,7 +86,8 @@ def test_banded_update_is_one_sgd_step_and_returns_the_loss_before_it(corpus, ar
 
 @pytest.mark.parametrize(("arch", "g"), [("skipgram", 4), ("cbow", 1)])
 def test_sequential_update_steps_example_after_example(corpus, arch, g) -> None:
-    task = task_of(corpus, model={**MODEL, "arch": arch})
+    # each skip-gram pair its own k noise words (2W = 4 groups), whatever sgd.noise_groups says
+    task = task_of(corpus, model={**MODEL, "arch": arch}, sgd={"noise_groups": 1})
     assert task.sequential()  # auto on the CPU
     batch = next(iter(task.batches(0)))
     assert batch.block is None and batch.noise.shape == (batch.windows.center.numel(), g, 3)

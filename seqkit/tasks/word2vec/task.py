@@ -58,7 +58,7 @@ class SGDConfig:
     path: Literal["auto", "sequential", "banded"] = "auto"  # auto: sequential where it can run
     workers: int = 1  # sequential path: threads stepping at once (Hogwild); 1: reproducible
     block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
-    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) groups of k noises
+    noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) noise groups
     max_updates: float = 32.0  # a row's summed update in a step is scaled by min(1, this / n)
     step_centers: int = 512  # centers per SGD step within a batch (seqkit.embeddings.fast, Note)
 
