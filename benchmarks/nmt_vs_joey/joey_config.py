@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from seqkit.core.schedules import Exponential, InverseSqrt, schedule
 from seqkit.data import token_batches
 
 
@@ -109,10 +110,10 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
     """
     model, train, data, decode = recipe.model, recipe.train, recipe.data, recipe.decode
     two_h = 2 * model.hidden_size
-    inverse_sqrt = (train.schedule == "inverse_sqrt"
-                    and train.schedule_options.get("k") == train.warmup_steps ** 0.5)
+    rate = schedule(train.schedule, warmup_steps=train.warmup_steps, **train.schedule_options)
+    inverse_sqrt = isinstance(rate, InverseSqrt) and rate.k == train.warmup_steps ** 0.5
     constant = train.schedule == "constant" and train.warmup_steps == 0  # Joey: no scheduling
-    base = train.schedule_options.get("base", 0.95) if train.schedule == "exponential" else None
+    base = rate.base if isinstance(rate, Exponential) else None
     scheduling = ("warmupinversesquareroot" if inverse_sqrt
                   else "warmupexponentialdecay" if base is not None else None)
     checks = [

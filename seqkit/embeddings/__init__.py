@@ -36,8 +36,8 @@ from seqkit.embeddings.training import (
     Word2VecTrainConfig,
     fit_word2vec,
     linear_lr,
-    sequential,
     step_noise,
+    uses_sequential,
 )
 from seqkit.embeddings.vectors import Neighbour, UnknownWordError, WordVectors
 from seqkit.embeddings.vocab import WordVocab
@@ -80,10 +80,10 @@ __all__ = [
     "load_word2vec",
     "neutralize",
     "save_word2vec",
-    "sequential",
     "sequential_sgd_step",
     "step_noise",
     "to_gensim",
+    "uses_sequential",
     "weighting",
     "word_list",
 ]

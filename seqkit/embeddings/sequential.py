@@ -29,15 +29,23 @@ if TYPE_CHECKING:  # word2vec.py draws its noise words with AliasTable
 
 VERSION = 1  # of _sgd.c, which says its own: a build from an older source is not used
 
-try:
-    from seqkit.embeddings import _sgd
-except ImportError:  # installed without a C compiler
-    _sgd = None
-if _sgd is not None and getattr(_sgd, "VERSION", None) != VERSION:
-    warnings.warn(f"{_sgd.__file__} was built from another version of _sgd.c; word2vec takes its "
-                  f"banded torch path until it is rebuilt (pip install -e . in seqkit's folder)",
-                  stacklevel=1)
-    _sgd = None
+
+def _compiled():
+    """The compiled extension ``_sgd``, or None: not built (no C compiler at install) or built
+    from another version of ``_sgd.c`` (a stale build: warned, not used)."""
+    try:
+        from seqkit.embeddings import _sgd
+    except ImportError:
+        return None
+    if getattr(_sgd, "VERSION", None) != VERSION:
+        warnings.warn(f"{_sgd.__file__} was built from another version of _sgd.c; word2vec takes "
+                      f"its banded torch path until it is rebuilt (pip install -e . in seqkit's "
+                      f"folder)", stacklevel=2)
+        return None
+    return _sgd
+
+
+_sgd = _compiled()
 
 
 def available(model: "Word2Vec") -> bool:

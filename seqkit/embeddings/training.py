@@ -66,7 +66,7 @@ class Word2VecTrainConfig:
                 self.min_lr)
 
 
-def sequential(model: Word2Vec, path: StepPath, key: str = "train.path") -> bool:
+def uses_sequential(model: Word2Vec, path: StepPath, key: str = "train.path") -> bool:
     """Whether ``path`` (auto | sequential | banded) steps ``model`` on the sequential path; a
     one-line error naming ``key`` when it asks for the sequential path and that cannot run."""
     require(path != "sequential" or available(model), key,
@@ -113,7 +113,7 @@ class _Steps:
                  noise: NoiseSampler, total_words: int, words_done: int) -> None:
         self.batches: Iterator[Windows] = iter(batches)
         self.model, self.config, self.noise = model, config, noise
-        self.sequential = sequential(model, config.path)
+        self.sequential = uses_sequential(model, config.path)
         self.total_words, self.words = total_words, words_done
         self.lock, self.stopped = threading.Lock(), False
 

@@ -13,6 +13,7 @@ from seqkit.embeddings import (
     Word2Vec,
     Word2VecConfig,
     context_windows,
+    sequential,
     sequential_sgd_step,
 )
 
@@ -141,3 +142,12 @@ def test_noise_sampler_per_center_follows_its_state():
     assert first.shape == (6, 10) and not torch.equal(first, sampler.per_center(6, 10))
     sampler.load_state_dict(state)
     assert torch.equal(sampler.per_center(6, 10), first)
+
+
+def test_a_stale_build_is_refused_with_a_warning(monkeypatch):
+    """An extension built from another version of _sgd.c (an old editable install) is not used."""
+    assert sequential._compiled() is sequential._sgd  # this build is current
+    monkeypatch.setattr(sequential._sgd, "VERSION", sequential.VERSION + 1)
+    with pytest.warns(UserWarning, match=r"built from another version of _sgd\.c; word2vec "
+                                         r"takes its banded torch path until it is rebuilt"):
+        assert sequential._compiled() is None

@@ -19,7 +19,7 @@ line is α₀, not α(p)).
 """
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import torch
@@ -36,10 +36,11 @@ from seqkit.embeddings import (
     WordVocab,
     banded_sgd_step,
     linear_lr,
-    sequential,
     sequential_sgd_step,
     step_noise,
+    uses_sequential,
 )
+from seqkit.embeddings.training import StepPath
 from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.word2vec.data import (
     EmbeddingData,
@@ -55,7 +56,7 @@ class SGDConfig:
     """The recipe's ``sgd:`` section: word2vec's SGD beyond ``train.lr`` (α₀)."""
 
     min_lr: float = 1e-4  # α_min, the learning rate at the end of the last epoch
-    path: Literal["auto", "sequential", "banded"] = "auto"  # auto: sequential where it can run
+    path: StepPath = "auto"  # auto: sequential where it can run
     workers: int = 1  # sequential path: threads stepping at once (Hogwild); 1: reproducible
     block: int = 16  # L, consecutive centers in one band product (seqkit.embeddings.fast)
     noise_groups: int = 5  # banded skip-gram: a center's pairs in min(g, 2W) noise groups
@@ -161,7 +162,7 @@ class Word2VecTask:
     # --- training ------------------------------------------------------------------------------
     def sequential(self) -> bool:
         """Whether updates take the sequential path (``sgd.path``, where the model is)."""
-        return sequential(self.model, self.recipe.sgd.path, "sgd.path")
+        return uses_sequential(self.model, self.recipe.sgd.path, "sgd.path")
 
     def batches(self, epoch: int) -> EpochStream:
         return EpochStream(self, epoch)
