@@ -103,10 +103,10 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
     ``warmupinversesquareroot`` matching seqkit's ``inverse_sqrt`` with k = √W, or a
     ``warmupexponentialdecay`` matching seqkit's ``exponential`` after the warm-up (Joey decays
     from the warm-up's end: peak α0·base^W, rate base per step); a recipe that needs anything
-    else raises ValueError naming the key. Note (deviations Joey allows no way around): its
-    Bahdanau attention is 2H wide (seqkit's H); its decoder cell reads [E y<t−1>; h̃<t−1>] and
-    attends from the new state s<t> (seqkit: [E y<t−1>; c<t>; h̃<t−1>], attending from s<t−1>);
-    no dropout right before the output layer; Joey's own initialisation (Xavier).
+    else raises ValueError naming the key. Its decoder cell reads [E y<t−1>; h̃<t−1>] and attends
+    from the new state s<t>: seqkit's ``model.attend: after`` with input feeding. Note
+    (deviations Joey allows no way around): its Bahdanau attention is 2H wide (seqkit's H); no
+    dropout right before the output layer; Joey's own initialisation (Xavier).
     """
     model, train, data, decode = recipe.model, recipe.train, recipe.data, recipe.decode
     two_h = 2 * model.hidden_size
@@ -125,6 +125,8 @@ def joey_config(recipe: Any, *, model_dir: str, data_prefix: dict[str, str], spm
          f"2 × hidden_size = {two_h} (Joey's h̃<t> is as wide as s<t>)", model.readout_dim),
         (model.input_feeding, "model.input_feeding", "true (Joey's recurrent decoder feeds h̃)",
          model.input_feeding),
+        (model.attend == "after", "model.attend", "after (Joey's decoder attends from s<t>)",
+         model.attend),
         (not model.tie_embeddings, "model.tie_embeddings", "false (Joey ties only when h̃ = E)",
          model.tie_embeddings),
         (train.optimizer == "adam", "train.optimizer", "adam", train.optimizer),

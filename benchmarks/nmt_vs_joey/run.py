@@ -13,8 +13,9 @@ sacrebleu-equivalent BLEU, 13a tokenisation). Both decode the weights they had w
 out (last.pt, Joey's latest.ckpt). ``--quick`` trains 2 minutes each and decodes the first 128
 test verses: BLEU is n/a there.
 
-seqkit's model is the recipe's with ``readout_dim`` 2H = 512 and untied output embeddings, the
-sizes Joey can express (``--seqkit-model recipe`` keeps the recipe's D = 256 tied readout, which
+seqkit's model is the recipe's with ``readout_dim`` 2H = 512, untied output embeddings and
+``attend: after`` (the cell reads [E y<t−1>; h̃<t−1>], attention reads s<t>), the model Joey can
+express (``--seqkit-model recipe`` keeps the recipe's D = 256 tied readout, which
 does less work per token than Joey can be made to do). See README.md beside this file.
 """
 
@@ -47,7 +48,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RECIPE = ROOT / "recipes" / "bible-es-en.yaml"
 JOEY_PYTHON = HERE / ".venv" / "bin" / "python"
-JOEY_SIZES = ["model.readout_dim=512", "model.tie_embeddings=false"]  # h̃<t> = 2H, as Joey's
+# h̃<t> = 2H, untied, attending from s<t>: Joey's recurrent decoder
+JOEY_SIZES = ["model.readout_dim=512", "model.tie_embeddings=false", "model.attend=after"]
 QUICK_SENTENCES = 128  # test verses decoded in --quick
 
 # Runs in a fresh process: decode the lines of argv[2] with the seqkit model argv[1], print JSON.

@@ -15,8 +15,12 @@ decoder step, so :meth:`Attention.keys` computes it once per sentence; the calle
 (``Encoded.keys`` in :mod:`seqkit.seq2seq.model`) and passes them to every call. No module keeps
 state between calls.
 
-Shapes (docs/notation.md): B batch, S source length, Q size of the query s<t−1>, M size of the
-memory a<t'>, A size of a key.
+One call scores one query per sentence (B, Q), or T of them at once (B, T, Q): a decoder that
+attends after its cell step (``model.attend: after``) knows every s<t> of teacher forcing before
+it attends, so all T contexts are a few batched products.
+
+Shapes (docs/notation.md): B batch, T queries per sentence, S source length, Q size of the query
+s<t−1>, M size of the memory a<t'>, A size of a key.
 """
 
 import math
@@ -40,9 +44,9 @@ class Attention(nn.Module, ABC):
     Subclasses define the score: :meth:`keys` (the query-independent part, once per sentence) and
     :meth:`energies` (e<t,t'> from a query and the keys).
 
-    Inputs: query s<t−1> (B, Q), keys (B, S, A) from :meth:`keys`, memory a (B, S, M), mask (B, S)
-    bool, True at real source positions (at least one per row).
-    Outputs: :class:`Attended` (context (B, M), alpha (B, S)).
+    Inputs: query s<t−1> (B, Q) or T queries (B, T, Q), keys (B, S, A) from :meth:`keys`,
+    memory a (B, S, M), mask (B, S) bool, True at real source positions (at least one per row).
+    Outputs: :class:`Attended` (context (B, M), alpha (B, S)), or (B, T, M) and (B, T, S).
     """
 
     def __init__(self, query_size: int, memory_size: int) -> None:
@@ -55,13 +59,16 @@ class Attention(nn.Module, ABC):
 
     @abstractmethod
     def energies(self, query: Tensor, keys: Tensor) -> Tensor:
-        """e<t,t'>: query (B, Q), keys (B, S, A) → (B, S)."""
+        """e<t,t'>: queries (B, T, Q), keys (B, S, A) → (B, T, S)."""
 
     def forward(self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> Attended:
         self._check(query, keys, memory, mask)
-        e = self.energies(query, keys).masked_fill(~mask, float("-inf"))  # (B, S)
-        alpha = torch.softmax(e, dim=1)  # exp(−inf) = 0: padding gets exactly 0
-        context = torch.bmm(alpha.unsqueeze(1), memory).squeeze(1)  # (B, 1, S)(B, S, M) → (B, M)
+        queries = query if query.dim() == 3 else query.unsqueeze(1)  # (B, T, Q)
+        e = self.energies(queries, keys).masked_fill(~mask.unsqueeze(1), float("-inf"))
+        alpha = torch.softmax(e, dim=2)  # (B, T, S); exp(−inf) = 0: padding gets exactly 0
+        context = torch.bmm(alpha, memory)  # (B, T, S)(B, S, M) → (B, T, M)
+        if query.dim() == 2:
+            return Attended(context.squeeze(1), alpha.squeeze(1))
         return Attended(context, alpha)
 
     def _check(self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> None:
@@ -72,10 +79,10 @@ class Attention(nn.Module, ABC):
                 f"got {tuple(memory.shape)}"
             )
         B, S, _ = memory.shape
-        if tuple(query.shape) != (B, self.query_size):
+        if query.dim() not in (2, 3) or (query.shape[0], query.shape[-1]) != (B, self.query_size):
             raise ValueError(
-                f"{name}: expected query of shape ({B}, {self.query_size}), "
-                f"got {tuple(query.shape)}"
+                f"{name}: expected query of shape ({B}, {self.query_size}) or "
+                f"({B}, T, {self.query_size}), got {tuple(query.shape)}"
             )
         if keys.dim() != 3 or tuple(keys.shape[:2]) != (B, S):
             raise ValueError(
@@ -110,14 +117,15 @@ class AdditiveAttention(Attention):
         return self.w_a(memory)  # (B, S, A)
 
     def energies(self, query: Tensor, keys: Tensor) -> Tensor:
-        return torch.tanh(self.w_s(query).unsqueeze(1) + keys) @ self.v  # (B, S, A)(A,) → (B, S)
+        q = self.w_s(query).unsqueeze(2)  # (B, T, 1, A)
+        return torch.tanh(q + keys.unsqueeze(1)) @ self.v  # (B, T, S, A)(A,) → (B, T, S)
 
 
 class _DotProductScore(Attention):
     """Scores that are a dot product of the query with the keys: e<t,t'> = s<t−1>ᵀ key<t'>."""
 
     def energies(self, query: Tensor, keys: Tensor) -> Tensor:
-        return torch.bmm(keys, query.unsqueeze(2)).squeeze(2)  # (B, S, Q)(B, Q, 1) → (B, S)
+        return torch.bmm(query, keys.transpose(1, 2))  # (B, T, Q)(B, Q, S) → (B, T, S)
 
 
 class DotAttention(_DotProductScore):

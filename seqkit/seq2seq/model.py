@@ -13,8 +13,8 @@ Decoder (Bahdanau et al., Eq. 4–6 and A.2.2), L cells of :mod:`seqkit.rnn` ste
 
 s<t> has the memory's size 2H so that every score, Luong's dot included, is defined. Note
 (deviations): the readout g is one linear map, not Bahdanau's maxout deep output; s<0> reads both
-directions' final states, not a←<1> alone; with Luong's scores the attention still reads s<t−1>
-before the cell step (Luong et al. score the new state and feed the context to the readout only).
+directions' final states, not a←<1> alone; with Luong's scores the attention reads s<t−1>
+before the cell step unless ``attend: after`` (Luong et al.'s order, below).
 
 Options (``model:`` keys), each off by default so that the notes' model above is the default:
 
@@ -24,6 +24,13 @@ Options (``model:`` keys), each off by default so that the notes' model above is
   per token instead of (4H + E)·V: less for every D < V·(4H + E)/(4H + V).
 * ``input_feeding`` (needs the attentional readout) — Luong et al. §3.3: the cell also reads
   h̃<t−1>, s<t> = cell([E y<t−1>; c<t>; h̃<t−1>], s<t−1>), h̃<0> = 0; h̃ joins the state.
+* ``attend: after`` — Luong et al.'s order (§3.1, and Joey NMT's recurrent decoder): the cell
+  steps first, s<t> = cell([E y<t−1> (; h̃<t−1>)], s<t−1>), then the new state attends,
+  c<t> = Σ_t' α<t,t'> a<t'> with α from score(s<t>, a<t'>), and the readout reads [s<t>; c<t>]
+  as before. Without input feeding nothing in the recurrence waits for attention, so teacher
+  forcing runs the cells over all T steps in one call of torch's fused kernel (``torch.gru``
+  etc. on the cells' own parameters) and attends, reads out and back-propagates for all t in
+  batched products (tested equal to stepping the cells).
 * ``decoder_layers`` L — stacked cells; layer l > 1 reads layer l−1's new state (dropout between);
   every layer starts from s<0>; attention and readout read the top layer's s<t>.
 * ``tie_embeddings`` — W_o is the target embedding matrix E (Press & Wolf 2017); needs the
@@ -56,6 +63,10 @@ from seqkit.seq2seq.attention import ATTENTIONS, make_attention
 State = tuple[Tensor, ...]
 CELLS: dict[str, type[nn.Module]] = {"gru": GRUCell, "lstm": LSTMCell, "rnn": RNNCell}
 READOUTS = ("concat", "attentional")
+ATTENDS = ("before", "after")
+# torch's fused kernel for each decoder cell (the cells' defaults: GRU reset after, LSTM without
+# peepholes, tanh RNN), called as torch.nn.GRU etc. call it
+KERNELS = {"gru": torch.gru, "lstm": torch.lstm, "rnn": torch.rnn_tanh}
 
 
 @dataclass
@@ -68,6 +79,7 @@ class Seq2SeqConfig:
     decoder_layers: int = 1  # L, stacked decoder cells
     cell: Literal["gru", "lstm", "rnn"] = "gru"  # recurrent cell of encoder and decoder
     attention: Literal["bahdanau", "dot", "general"] = "bahdanau"  # score e<t,t'>
+    attend: Literal["before", "after"] = "before"  # from s<t−1> into the cell, or from s<t>
     readout: Literal["concat", "attentional"] = "concat"  # W_o [s; c; E y] or W_o tanh(W_c [s; c])
     readout_dim: int | None = None  # D of the attentional vector h̃<t>; None: 2H
     input_feeding: bool = False  # the cell also reads h̃<t−1> (attentional readout only)
@@ -75,7 +87,8 @@ class Seq2SeqConfig:
     dropout: float = 0.0  # drop probability on embeddings, between layers, before the readout
 
     def __post_init__(self) -> None:
-        for key, choices in (("cell", CELLS), ("attention", ATTENTIONS), ("readout", READOUTS)):
+        for key, choices in (("cell", CELLS), ("attention", ATTENTIONS), ("attend", ATTENDS),
+                             ("readout", READOUTS)):
             if getattr(self, key) not in choices:
                 raise ConfigError(f"model.{key}: unknown {getattr(self, key)!r}; "
                                   f"expected one of {', '.join(choices)}")
@@ -129,7 +142,8 @@ class Seq2Seq(nn.Module):
             the source's padding id.
 
     Parameters: ``src_embedding``, ``tgt_embedding`` (V, E); ``encoder`` (a :class:`RNN`);
-    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E + 2H [+ D], hidden 2H) and
+    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E [+ 2H attending before]
+    [+ D], hidden 2H) and
     ``stacked_cells`` (layers 2 … L, 2H → 2H);
     ``readout`` W_o (V, 4H + E), or with the attentional readout ``attentional`` W_c (D, 4H) and
     ``readout`` W_o (V, D) (tied: the same tensor as ``tgt_embedding.weight``).
@@ -158,8 +172,9 @@ class Seq2Seq(nn.Module):
         self.bridge = Dense(M, M)
         self.attention = make_attention(config.attention, M, M, H)
         fed = D if config.input_feeding else 0
+        attended = M if config.attend == "before" else 0
         cell = CELLS[config.cell]
-        self.cell = cell(E + M + fed, M)  # layer 1 (the name of one-layer checkpoints)
+        self.cell = cell(E + attended + fed, M)  # layer 1 (the name of one-layer checkpoints)
         self.stacked_cells = nn.ModuleList([cell(M, M) for _ in range(L - 1)])  # layers 2 … L
         if config.readout == "attentional":
             self.attentional = Dense(2 * M, D)
@@ -210,6 +225,8 @@ class Seq2Seq(nn.Module):
                 f"got {tuple(tgt_in.shape)}"
             )
         e = self.dropout(self._embed_target(tgt_in))  # (B, T, E)
+        if self.config.attend == "after" and not self.config.input_feeding:
+            return self._forward_fused(e, encoded)
         # E y<t−1> is known for every t before the loop: its part of the first cell's input
         # product, W_ih[:, :E] E y<t−1> + b_ih, is one product for all t (as the RNN layer does);
         # unbind's backward stacks the T gradients once, where e[:, t] would zero (B, T, E) per t.
@@ -223,6 +240,28 @@ class Seq2Seq(nn.Module):
         if self.config.readout == "concat":
             features = torch.cat([features, e], dim=2)  # [s<t>; c<t>; E y<t−1>] (B, T, 4H + E)
         return self.readout(self.dropout(features))  # one product for all t
+
+    def _forward_fused(self, e: Tensor, encoded: Encoded) -> Tensor:
+        """Teacher forcing attending after the cells, without input feeding: dropped-out target
+        embeddings e (B, T, E) → logits (B, T, V). The cells run over all T steps in one call of
+        torch's kernel on their own parameters (dropout between layers inside it, as between
+        the stepped cells); padding follows each target, so no step before it reads it."""
+        config = self.config
+        L, lstm = config.decoder_layers, config.cell == "lstm"
+        cells = [self.cell, *self.stacked_cells]
+        weights = [w for c in cells for w in (c.weight_ih, c.weight_hh, c.bias_ih, c.bias_hh)]
+        state = encoded.state
+        s_0 = torch.stack(state[:L])  # (L, B, 2H)
+        hx = (s_0, torch.stack(state[L:2 * L])) if lstm else s_0
+        s, *_ = KERNELS[config.cell](e, hx, weights, True, L, config.dropout if L > 1 else 0.0,
+                                     self.training, False, True)  # (B, T, 2H)
+        context, _ = self.attention(s, encoded.keys, encoded.memory, encoded.mask)  # (B, T, 2H)
+        features = torch.cat([s, context], dim=2)  # [s<t>; c<t>] (B, T, 4H)
+        if config.readout == "concat":
+            features = torch.cat([features, e], dim=2)
+        else:
+            features = torch.tanh(self.attentional(self.dropout(features)))  # h̃<t> (B, T, D)
+        return self.readout(self.dropout(features))
 
     def _embed_target(self, y: Tensor) -> Tensor:
         """E y for target ids y (N*) → (N*, E); √E · E y when tied (see the module's Note)."""
@@ -245,13 +284,18 @@ class Seq2Seq(nn.Module):
         or h̃<t> (B, D)), the state at t, α<t,t'> (B, S).
 
         The first cell computes cell([E y<t−1>; c<t> (; h̃<t−1>)], s<t−1>) as W_ih times that
-        concatenation, written as the sum of its column blocks' products (tested equal)."""
+        concatenation, written as the sum of its column blocks' products (tested equal);
+        attending after the cells, its input is [E y<t−1> (; h̃<t−1>)]."""
         config = self.config
         L, lstm, feeding = config.decoder_layers, config.cell == "lstm", config.input_feeding
+        before = config.attend == "before"
         s, memory_cells = state[:L], state[L:2 * L] if lstm else ()
-        context, alpha = self.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
-        rest = torch.cat([context, state[-1]], dim=1) if feeding else context  # (B, 2H [+ D])
-        gx = gx_e + F.linear(rest, w_rest)  # W_ih [E y<t−1>; c<t> (; h̃<t−1>)] + b_ih (B, G·2H)
+        rest = [state[-1]] if feeding else []  # h̃<t−1> (B, D)
+        if before:
+            context, alpha = self.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
+            rest.insert(0, context)  # c<t> (B, 2H)
+        # W_ih [E y<t−1>; c<t> (; h̃<t−1>)] + b_ih (B, G·2H)
+        gx = gx_e + F.linear(torch.cat(rest, dim=1), w_rest) if rest else gx_e
         new_s, new_memory = [], []
         for layer, cell in enumerate([self.cell, *self.stacked_cells]):
             if layer:  # layer l > 1 reads layer l−1's new state
@@ -260,6 +304,8 @@ class Seq2Seq(nn.Module):
             new_s.append(new[0])
             new_memory.extend(new[1:])
         state = (*new_s, *new_memory)
+        if not before:
+            context, alpha = self.attention(new_s[-1], encoded.keys, encoded.memory, encoded.mask)
         features = torch.cat([new_s[-1], context], dim=1)  # [s<t>; c<t>] (B, 4H)
         if self.config.readout == "concat":
             return features, state, alpha

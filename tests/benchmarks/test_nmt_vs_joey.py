@@ -14,7 +14,7 @@ from seqkit.tasks import load_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "recipes" / "bible-es-en.yaml"
-JOEY_SIZES = ["model.readout_dim=512", "model.tie_embeddings=false"]
+JOEY_SIZES = ["model.readout_dim=512", "model.tie_embeddings=false", "model.attend=after"]
 
 
 def _module():
@@ -134,6 +134,7 @@ def test_a_constant_rate_is_joeys_unscheduled_learning_rate():
     ([*JOEY_SIZES, "train.schedule=inverse_sqrt", "train.schedule_options={k: 20}"],
      "train.schedule"),  # k = 20 ≠ √W = √100
     ([*JOEY_SIZES, "train.schedule=staircase", "train.schedule_options={}"], "train.schedule"),
+    ([*JOEY_SIZES, "model.attend=before"], "model.attend"),  # Joey attends from s<t>
     ([*JOEY_SIZES, "train.schedule=constant", "train.schedule_options={}"],
      "train.schedule"),  # Joey's constant rate has no warm-up
 ])

@@ -46,14 +46,41 @@ def test_scores_are_the_papers_equations() -> None:
     w_s, b_s, w_a, v = additive.w_s.weight, additive.w_s.bias, additive.w_a.weight, additive.v
     expected = torch.stack([torch.stack([v @ torch.tanh(w_s @ query[b] + b_s + w_a @ memory[b, t])
                                          for t in range(S)]) for b in range(B)])
-    torch.testing.assert_close(additive.energies(query, additive.keys(memory)), expected)
+    queries = query.unsqueeze(1)  # energies take T queries per sentence: here T = 1
+    torch.testing.assert_close(additive.energies(queries, additive.keys(memory)),
+                               expected.unsqueeze(1))
     dot = make_attention("dot", Q, M, A)
-    torch.testing.assert_close(dot.energies(query, dot.keys(memory)),
-                               torch.einsum("bq,bsq->bs", query, memory))
+    torch.testing.assert_close(dot.energies(queries, dot.keys(memory)),
+                               torch.einsum("bq,bsq->bs", query, memory).unsqueeze(1))
     general = make_attention("general", Q, M, A).double()
     w = general.w.weight  # (Q, M)
-    torch.testing.assert_close(general.energies(query, general.keys(memory)),
-                               torch.einsum("bq,qm,bsm->bs", query, w, memory))
+    torch.testing.assert_close(general.energies(queries, general.keys(memory)),
+                               torch.einsum("bq,qm,bsm->bs", query, w, memory).unsqueeze(1))
+
+
+@pytest.mark.parametrize("name", ATTENTIONS)
+def test_T_queries_at_once_equal_T_calls_with_gradients(name: str) -> None:
+    """Queries (B, T, Q) in one call: each t's context and weights, and every gradient, equal T
+    calls with (B, Q) queries (float64)."""
+    torch.manual_seed(0)
+    attention = make_attention(name, Q, M, A).double()
+    _, memory, mask = inputs()
+    queries = torch.randn(B, 4, Q, dtype=torch.float64)
+    weights = torch.randn(B, 4, M, dtype=torch.float64)
+    results = []
+    for at_once in (True, False):
+        attention.zero_grad()
+        q, a = queries.clone().requires_grad_(), memory.clone().requires_grad_()
+        if at_once:
+            context, alpha = attention(q, attention.keys(a), a, mask)
+        else:
+            steps = [attention(q[:, t], attention.keys(a), a, mask) for t in range(4)]
+            context = torch.stack([step.context for step in steps], dim=1)
+            alpha = torch.stack([step.alpha for step in steps], dim=1)
+        (context * weights).sum().backward()
+        results.append((context, alpha, q.grad, a.grad, [p.grad for p in attention.parameters()]))
+    assert results[0][0].shape == (B, 4, M) and results[0][1].shape == (B, 4, S)
+    torch.testing.assert_close(results[0], results[1], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ATTENTIONS)
@@ -106,9 +133,11 @@ def test_errors() -> None:
     attention = make_attention("bahdanau", Q, M, A).double()
     query, memory, mask = inputs()
     keys = attention.keys(memory)
-    with pytest.raises(ValueError, match=r"AdditiveAttention: expected query of shape \(3, 6\), "
-                                         r"got \(3, 5\)"):
+    with pytest.raises(ValueError, match=r"AdditiveAttention: expected query of shape \(3, 6\) "
+                                         r"or \(3, T, 6\), got \(3, 5\)"):
         attention(query[:, :5], keys, memory, mask)
+    with pytest.raises(ValueError, match=r"got \(3, 2, 2, 6\)"):
+        attention(query[:, None, None].expand(3, 2, 2, 6), keys, memory, mask)
     with pytest.raises(ValueError, match=r"expected memory of shape \(B, S, 6\), got \(5, 6\)"):
         attention(query, keys, memory[0], mask)
     with pytest.raises(ValueError, match=r"expected keys of shape \(3, 5, A\), got \(3, 4, 4\)"):

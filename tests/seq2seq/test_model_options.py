@@ -21,7 +21,15 @@ OPTIONS = {
     "tied": {"readout": "attentional", "readout_dim": E, "tie_embeddings": True},
     "all": {"readout": "attentional", "readout_dim": E, "tie_embeddings": True,
             "input_feeding": True, "decoder_layers": 3},
+    "after": {"attend": "after"},
+    "after attentional": {"attend": "after", "readout": "attentional", "readout_dim": 3},
+    "after, two layers": {"attend": "after", "readout": "attentional", "readout_dim": E,
+                          "tie_embeddings": True, "decoder_layers": 2},
+    "after with feeding (Joey)": {"attend": "after", "readout": "attentional", "readout_dim": 3,
+                                  "input_feeding": True, "decoder_layers": 2},
 }
+FUSED = [name for name, options in OPTIONS.items()  # teacher forcing in one kernel call
+         if options.get("attend") == "after" and not options.get("input_feeding")]
 CASES = [(name, cell) for name in OPTIONS for cell in ("gru", "lstm")]
 
 
@@ -54,13 +62,15 @@ def notes_loop(model: Seq2Seq, src, src_lengths, tgt_in) -> torch.Tensor:
     """The oracle of teacher forcing: the decoder stepped as the module's docstring writes it,
     every cell through its ``forward`` on the concatenation of its inputs → logits (B, T, V)."""
     config, encoded = model.config, model.encode(src, src_lengths)
-    L, lstm = config.decoder_layers, config.cell == "lstm"
+    L, lstm, before = config.decoder_layers, config.cell == "lstm", config.attend == "before"
     e = model.dropout(model._embed_target(tgt_in))  # (B, T, E)
     state, features = encoded.state, []
     for t in range(tgt_in.shape[1]):
         s, memory_cells = state[:L], state[L:2 * L] if lstm else ()
-        c, _ = model.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
-        x = torch.cat([e[:, t], c, state[-1]] if config.input_feeding else [e[:, t], c], dim=1)
+        if before:  # c<t> from s<t−1>
+            c, _ = model.attention(s[-1], encoded.keys, encoded.memory, encoded.mask)
+        x = [e[:, t], c] if before else [e[:, t]]
+        x = torch.cat([*x, state[-1]] if config.input_feeding else x, dim=1)
         new_s, new_memory = [], []
         for layer, cell in enumerate([model.cell, *model.stacked_cells]):
             x = model.dropout(new_s[-1]) if layer else x
@@ -68,6 +78,8 @@ def notes_loop(model: Seq2Seq, src, src_lengths, tgt_in) -> torch.Tensor:
             new_s.append(new[0])
             new_memory.extend(new[1:])
         state = (*new_s, *new_memory)
+        if not before:  # c<t> from s<t>
+            c, _ = model.attention(new_s[-1], encoded.keys, encoded.memory, encoded.mask)
         if config.readout == "concat":
             features.append(torch.cat([new_s[-1], c, e[:, t]], dim=1))
         else:
@@ -81,9 +93,12 @@ def notes_loop(model: Seq2Seq, src, src_lengths, tgt_in) -> torch.Tensor:
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_forward_equals_the_notes_loop_with_gradients(toy_model, name: str, cell: str) -> None:
     """forward (the embeddings' share of the first cell's input product for all t at once,
-    one unbind) against the loop of cells on concatenations: the same logits and gradients in
-    float64, in training mode with dropout (the same masks: both draw them in the same order)."""
-    model = toy_model(cell=cell, dropout=0.3, **OPTIONS.get(name, {})).train()
+    one unbind; or, attending after the cells without input feeding, torch's fused kernel)
+    against the loop of cells on concatenations: the same logits and gradients in float64, in
+    training mode with dropout (the same masks: both draw them in the same order; the fused
+    kernel draws its own, so it is compared without dropout here)."""
+    dropout = 0.0 if name in FUSED else 0.3
+    model = toy_model(cell=cell, dropout=dropout, **OPTIONS.get(name, {})).train()
     src, src_lengths, tgt_in = batch()
     weights = torch.randn(3, 4, V, dtype=torch.float64)
     grads = []
@@ -94,6 +109,23 @@ def test_forward_equals_the_notes_loop_with_gradients(toy_model, name: str, cell
         (logits * weights).sum().backward()
         grads.append((logits.detach(), [p.grad.clone() for p in model.parameters()]))
     torch.testing.assert_close(grads[1], grads[0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_the_fused_decoder_drops_out_in_training_only(toy_model, name: str) -> None:
+    """Attending after the cells, teacher forcing with dropout: masks follow the seed (a run
+    repeats exactly, another seed differs), and eval mode uses none (= stepping decode_step)."""
+    model = toy_model(dropout=0.3, **OPTIONS[name]).train()
+    src, src_lengths, tgt_in = batch()
+    runs = []
+    for seed in (1, 1, 2):
+        torch.manual_seed(seed)
+        runs.append(model(src, src_lengths, tgt_in))
+    torch.testing.assert_close(runs[1], runs[0], rtol=0, atol=0)
+    assert not torch.allclose(runs[2], runs[0])
+    model.eval()
+    log_probs, _ = stepped(model, src, src_lengths, tgt_in)
+    torch.testing.assert_close(F.log_softmax(model(src, src_lengths, tgt_in), dim=2), log_probs)
 
 
 def test_attentional_readout_is_luongs_equation(toy_model) -> None:
@@ -195,6 +227,7 @@ def test_learns_to_reverse_with_every_option() -> None:
     ({"readout_dim": 0}, r"model\.readout_dim: expected > 0 or null, got 0"),
     ({"decoder_layers": 0}, r"model\.decoder_layers: expected > 0, got 0"),
     ({"readout": "deep"}, r"model\.readout: unknown 'deep'; expected one of concat, attentional"),
+    ({"attend": "later"}, r"model\.attend: unknown 'later'; expected one of before, after"),
 ])
 def test_option_errors(options: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
