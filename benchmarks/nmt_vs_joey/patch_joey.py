@@ -28,7 +28,8 @@ PATCHES = {
     ), (
         '        learning_rate_warmup=cfg.get("learning_rate_warmup", 4000),\n',
         '        learning_rate_warmup=cfg.get("learning_rate_warmup", 4000),\n'
-        '        learning_rate_peak=cfg.get("learning_rate_peak", cfg.get("learning_rate", 0.005)),\n'
+        '        learning_rate_peak=cfg.get("learning_rate_peak", '
+        'cfg.get("learning_rate", 0.005)),\n'
         '        learning_rate_decay=cfg.get("learning_rate_decay", 0.1),\n'
         '        learning_rate_decay_length=cfg.get("learning_rate_decay_length", 10000),\n',
     )],
