@@ -112,9 +112,11 @@ def train_joey(config_path: Path, log: Path, minutes: float, threads: int) -> di
     seqkit's train.max_time), then gets Ctrl-C (SIGINT), on which it saves latest.ckpt."""
     log.unlink(missing_ok=True)
     with open(config_path.parent / "joey-train.out", "w") as out:
+        # Joey stops on SIGINT only if it starts with SIGINT's default action: a shell that runs
+        # this script in the background (``cmd &``, nohup) ignores SIGINT, which children inherit
         process = subprocess.Popen([str(JOEY_PYTHON), "-m", "joeynmt", "train", str(config_path),
                                     "--skip-test"], stdout=out, stderr=subprocess.STDOUT,
-                                   env=environment(threads))
+                                   env=environment(threads), preexec_fn=_default_sigint)
         started, ended = None, None
         while ended is None:
             if started is None and log.is_file() and "EPOCH 1" in log.read_text():
@@ -131,6 +133,10 @@ def train_joey(config_path: Path, log: Path, minutes: float, threads: int) -> di
     windows = [(int(step), float(rate)) for step, rate in re.findall(
         r"Step:\s+(\d+),.*Tokens per Sec:\s+([\d.]+)", log.read_text())]
     return {"windows": windows, "rss_mib": rss}
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def train_seqkit(overrides: list[str], out: Path, threads: int) -> dict:

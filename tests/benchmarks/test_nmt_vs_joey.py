@@ -143,3 +143,48 @@ def test_joey_config_refuses_what_joey_cannot_express(overrides, key):
     with pytest.raises(ValueError, match=f"joey_config: {key}: expected"):
         joey.joey_config(recipe, model_dir="m", data_prefix={}, spm_model="s", vocab_file="v",
                          batch_size=1, log_every=50, valid_every=300)
+
+
+FAKE_JOEY = """
+import sys, time
+from pathlib import Path
+log = Path(sys.argv[2]).parent / "joey" / "train.log"
+log.parent.mkdir(parents=True, exist_ok=True)
+log.write_text("EPOCH 1\\nEpoch 1, Step: 2, Batch Loss: 1.0, Tokens per Sec: 700, Lr: 0.001\\n")
+try:
+    time.sleep(60)
+except KeyboardInterrupt:  # Joey saves latest.ckpt and exits 0
+    sys.exit(0)
+sys.exit(3)
+"""
+
+STOP_FROM_THE_BACKGROUND = """
+import importlib.util, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell's background job starts
+sys.path.insert(0, sys.argv[1])
+spec = importlib.util.spec_from_file_location("run", Path(sys.argv[1]) / "run.py")
+run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run)
+run.JOEY_PYTHON = sys.executable
+work = Path(sys.argv[2])
+print(run.train_joey(work / "joey.yaml", work / "joey" / "train.log", 0.01, 1)["windows"])
+"""
+
+
+def test_joey_gets_its_ctrl_c_even_when_the_benchmark_runs_in_the_background(tmp_path):
+    """A background job starts with SIGINT ignored, and children inherit that: Joey would train
+    past its budget. train_joey gives it SIGINT's default action, so the budget's SIGINT stops it
+    (a stand-in joeynmt that exits 0 on KeyboardInterrupt and 3 if it sleeps a minute)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "fake" / "joeynmt").mkdir(parents=True)
+    (tmp_path / "fake" / "joeynmt" / "__main__.py").write_text(FAKE_JOEY)
+    (tmp_path / "joey.yaml").write_text("{}\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path / "fake")}
+    done = subprocess.run([sys.executable, "-c", STOP_FROM_THE_BACKGROUND,
+                           str(ROOT / "benchmarks" / "nmt_vs_joey"), str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=50)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[(2, 700.0)]"
