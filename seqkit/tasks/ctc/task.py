@@ -106,6 +106,7 @@ class CTCTask:
     """Trains the CTC model on synthesised digit strings; transcribes WAV files."""
 
     name = "ctc"
+    unit = "characters"  # what the count of loss counts (progress lines)
     Recipe = CTCRecipe
     metrics: ClassVar = {"cer": False, "wer": False, "loss": False}
     resumable: ClassVar = ("data.workers", "data.processes")
