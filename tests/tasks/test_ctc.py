@@ -5,6 +5,7 @@ import json
 import random
 import re
 import shutil
+import statistics
 
 import pytest
 import torch
@@ -94,6 +95,25 @@ def test_festival_takes_its_share_of_train_and_valid_only() -> None:
     a, b = random.Random(3), random.Random(3)
     assert [ctc_data.voice_for("train", a, "numbered") for _ in range(20)] == [
         ctc_data.voice_for("train", b, "numbered", 0.0) for _ in range(20)]
+
+
+def test_festival_pitch_is_drawn_in_its_range_and_only_when_set() -> None:
+    rng = random.Random(0)
+    voices = [ctc_data.voice_for("train", rng, "numbered", 0.5, [40, 95]) for _ in range(2000)]
+    pitches = [v.pitch for v in voices if v.engine == "festival"]
+    assert min(pitches) == 40 and max(pitches) == 95 and len(set(pitches)) == 56
+    assert 60 < statistics.mean(pitches) < 75  # uniform: 67.5
+    # unset, Festival's voices keep their own pitch and the draws are those made before it
+    a, b = random.Random(3), random.Random(3)
+    before = [ctc_data.voice_for("train", a, "numbered", 0.5) for _ in range(50)]
+    assert {v.pitch for v in before if v.engine == "festival"} == {50}
+    assert before == [ctc_data.voice_for("train", b, "numbered", 0.5, None) for _ in range(50)]
+
+
+@pytest.mark.parametrize("pitch", [[95, 40], [-1, 50], [40, 100], [40], [40.5, 60], [True, 60]])
+def test_festival_pitch_errors_name_the_key(pitch) -> None:
+    with pytest.raises(ConfigError, match=r"data\.festival_pitch: expected "):
+        from_dict(CTCRecipe, {"data": {"festival_pitch": pitch}})
 
 
 def test_condition_sets_level_band_silence_and_snr() -> None:
