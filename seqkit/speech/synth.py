@@ -112,6 +112,13 @@ class Voice:
             raise ValueError(f"Voice: expected speed in [80, 450] and pitch in [0, 99], got "
                              f"{self.speed} and {self.pitch}")
 
+    @property
+    def speaker(self) -> str:
+        """Engine and voice, as a corpus records it: "flite slt", "espeak-ng en-gb+m3",
+        "festival ked" (speed and pitch left out)."""
+        variant = f"+{self.variant}" if self.variant else ""
+        return f"{self.engine} {self.name}{variant}"
+
     def say(self, text: str) -> Tensor:
         """``text`` spoken by this voice: a waveform (N,) at 16 kHz."""
         if not text.strip():

@@ -125,8 +125,8 @@ def check_festival_pitch(pitch: list[int] | None) -> None:
 
 def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
               voices: str = "all", festival: float = 0.0,
-              festival_pitch: list[int] | None = None) -> tuple[Any, str]:
-    """Utterance i of ``split``: its conditioned waveform (N,) and transcript."""
+              festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
+    """Utterance i of ``split``: its conditioned waveform (N,), transcript and speaker."""
     from seqkit.speech.corpus import condition
     from seqkit.speech.digits import read_out
 
@@ -135,7 +135,7 @@ def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
                      for _ in range(rng.randint(min_digits, max_digits)))
     text = read_out(digits, rng)
     voice = voice_for(split, rng, voices, festival, festival_pitch)
-    return condition(voice.say(text), rng), text
+    return condition(voice.say(text), rng), text, voice.speaker
 
 
 def ctc_digits(data: DigitsDataConfig, seed: int) -> None:

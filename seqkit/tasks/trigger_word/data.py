@@ -124,8 +124,9 @@ def voice_for(split: str, rng: random.Random, voices: str = "numbered",
 
 def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
          confusables: bool = False, festival: float = 0.0,
-         festival_pitch: list[int] | None = None) -> tuple[Any, str]:
-    """Recording i of ``split``: the trigger when i is a multiple of 3, else another word."""
+         festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
+    """Recording i of ``split``: the trigger when i is a multiple of 3, else another word (its
+    waveform, text and speaker)."""
     from seqkit.speech.corpus import condition
 
     rng = random.Random(f"{seed}:{split}:{i}")
@@ -133,7 +134,7 @@ def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
     voice = voice_for(split, rng, voices, festival, festival_pitch)
     spoken = condition(voice.say(text), rng,
                        peak_db=(-26.0, -3.0), silence=0.0, snr_db=(50.0, 60.0))
-    return _trim(spoken), text
+    return _trim(spoken), text, voice.speaker
 
 
 def _trim(waveform: Any, floor: float = 0.02) -> Any:
