@@ -111,7 +111,7 @@ def test_festival_pitch_is_drawn_in_its_range_and_only_when_set() -> None:
     pitches = [v.pitch for v in voices if v.engine == "festival"]
     assert min(pitches) == 40 and max(pitches) == 95 and len(set(pitches)) == 56
     assert 60 < statistics.mean(pitches) < 75  # uniform: 67.5
-    # unset, Festival's voices keep their own pitch and the draws are those made before it
+    # unset (None, the default), Festival's voices keep their own pitch
     a, b = random.Random(3), random.Random(3)
     before = [ctc_data.voice_for("train", a, "numbered", 0.5) for _ in range(50)]
     assert {v.pitch for v in before if v.engine == "festival"} == {50}
