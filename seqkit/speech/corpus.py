@@ -2,10 +2,11 @@
 conditions of real recordings.
 
 A split is stored as :class:`Waveforms`: every utterance's 16 kHz samples as 16-bit integers one
-after the other, the offsets where each starts, and its transcript, saved with ``torch.save`` (a
-plain-tensor file that ``torch.load(weights_only=True)`` reads). :func:`synthesise` runs a
-picklable ``make(i)`` for i = 0 … n − 1 over several processes (each utterance from its own seed,
-so the result does not depend on the number of processes) and prints progress.
+after the other, the offsets where each starts, its transcript and the voice that spoke it (None
+in files made before voices were kept), saved with ``torch.save`` (a plain-tensor file that
+``torch.load(weights_only=True)`` reads). :func:`synthesise` runs a picklable ``make(i)`` →
+(waveform, text, voice) for i = 0 … n − 1 over several processes (each utterance from its own
+seed, so the result does not depend on the number of processes) and prints progress.
 
 :func:`condition` plays an utterance as a recording might be: at a random level (quiet to loud),
 sometimes through a telephone (8 kHz: nothing above 4 kHz), with silence before and after, under
@@ -35,6 +36,7 @@ class Waveforms(NamedTuple):
     samples: Tensor  # (ΣN,) int16
     offsets: Tensor  # (n + 1,) long
     texts: list[str]  # transcript (or label) of each utterance
+    voices: list[str] | None = None  # the voice of each (Voice.speaker), None: not recorded
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -48,15 +50,18 @@ class Waveforms(NamedTuple):
         return self.offsets.diff().tolist()
 
 
-def pack(waveforms: list[Tensor], texts: list[str]) -> Waveforms:
+def pack(waveforms: list[Tensor], texts: list[str],
+         voices: list[str] | None = None) -> Waveforms:
     """Float waveforms (N_i,) in [−1, 1] (clipped beyond) as :class:`Waveforms`."""
-    if len(waveforms) != len(texts):
-        raise ValueError(f"pack: expected one text per waveform, got {len(texts)} texts for "
-                         f"{len(waveforms)} waveforms")
+    for name, values in (("text", texts), ("voice", voices)):
+        if values is not None and len(values) != len(waveforms):
+            raise ValueError(f"pack: expected one {name} per waveform, got {len(values)} "
+                             f"{name}s for {len(waveforms)} waveforms")
     pcm = [(w.clamp(-1, 1) * 32767.0).round().short() for w in waveforms]
     lengths = torch.tensor([0] + [p.numel() for p in pcm])
     samples = torch.cat(pcm) if pcm else torch.zeros(0, dtype=torch.int16)
-    return Waveforms(samples, lengths.cumsum(0), list(texts))
+    return Waveforms(samples, lengths.cumsum(0), list(texts),
+                     None if voices is None else list(voices))
 
 
 def save(path: str | Path, waveforms: Waveforms) -> None:
@@ -69,7 +74,9 @@ def load(path: str | Path) -> Waveforms:
     """The :class:`Waveforms` saved at ``path``; a missing or foreign file is a DataError."""
     try:
         data = torch.load(path, weights_only=True)
-        return Waveforms(data["samples"], data["offsets"], list(data["texts"]))
+        voices = data.get("voices")
+        return Waveforms(data["samples"], data["offsets"], list(data["texts"]),
+                         None if voices is None else list(voices))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file (run the recipe's data preparer)") from None
     except (OSError, RuntimeError, KeyError, TypeError) as error:
@@ -77,11 +84,11 @@ def load(path: str | Path) -> Waveforms:
                         f"{str(error).splitlines()[0] if str(error) else ''})") from None
 
 
-def synthesise(make: Callable[[int], tuple[Tensor, str]], count: int, processes: int,
+def synthesise(make: Callable[[int], tuple[Tensor, str, str]], count: int, processes: int,
                what: str) -> Waveforms:
     """``make(i)`` for i < ``count`` over ``processes`` processes (1: here), with progress lines
     naming ``what``; ``make`` must be picklable (a module-level function or a partial of one)."""
-    results: list[tuple[Tensor, str]] = []
+    results: list[tuple[Tensor, str, str]] = []
     step = max(1, count // 10)
     if processes <= 1:
         iterator = map(make, range(count))
@@ -92,10 +99,11 @@ def synthesise(make: Callable[[int], tuple[Tensor, str]], count: int, processes:
                                                         (1,)) as pool:
             iterator = pool.imap(make, range(count), chunksize=8)
             results = _collect(iterator, count, step, what)
-    return pack([w for w, _ in results], [t for _, t in results])
+    waveforms, texts, voices = zip(*results, strict=True) if results else ((), (), ())
+    return pack(list(waveforms), list(texts), list(voices))
 
 
-def _collect(iterator, count: int, step: int, what: str) -> list[tuple[Tensor, str]]:
+def _collect(iterator, count: int, step: int, what: str) -> list[tuple[Tensor, str, str]]:
     results = []
     for i, result in enumerate(iterator, 1):
         results.append(result)

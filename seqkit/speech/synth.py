@@ -81,13 +81,18 @@ def espeak_variants() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Voice:
     """One synthetic speaker: an engine, its voice (accent), for espeak-ng a variant, speed and
-    pitch, for Festival a speed."""
+    pitch, for Festival a speed and pitch.
+
+    Festival's pitch, like espeak-ng's 0..99 with 50 the voice's own, scales the mean and spread
+    of the F0 its intonation model targets by 2^((pitch − 50) / 50): ked's 105 Hz becomes 53 Hz
+    at 0 and 207 Hz at 99 (the diphones keep their formants: a higher-pitched man, not a woman;
+    the tasks' VTLP warps the formants)."""
 
     engine: Engine = "espeak-ng"  # espeak-ng, flite or festival
     name: str = "en-us"  # an ESPEAK_ACCENTS accent, a FLITE_VOICES or a FESTIVAL_VOICES voice
     variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
     speed: int = 175  # espeak-ng, festival: words per minute, 80..450 (festival: 175 its own)
-    pitch: int = 50  # espeak-ng only: 0..99 (-p)
+    pitch: int = 50  # espeak-ng (-p), festival: 0..99, 50 the voice's own
 
     def __post_init__(self) -> None:
         names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES}
@@ -100,12 +105,19 @@ class Voice:
         if self.engine == "flite" and (self.variant, self.speed, self.pitch) != (None, 175, 50):
             raise ValueError("Voice: variant, speed and pitch are espeak-ng settings; flite "
                              f"voice {self.name!r} takes none of them")
-        if self.engine == "festival" and (self.variant, self.pitch) != (None, 50):
-            raise ValueError("Voice: variant and pitch are espeak-ng settings; festival voice "
-                             f"{self.name!r} takes only a speed")
+        if self.engine == "festival" and self.variant is not None:
+            raise ValueError("Voice: variant is an espeak-ng setting; festival voice "
+                             f"{self.name!r} takes a speed and pitch")
         if not 80 <= self.speed <= 450 or not 0 <= self.pitch <= 99:
             raise ValueError(f"Voice: expected speed in [80, 450] and pitch in [0, 99], got "
                              f"{self.speed} and {self.pitch}")
+
+    @property
+    def speaker(self) -> str:
+        """Engine and voice, as a corpus records it: "flite slt", "espeak-ng en-gb+m3",
+        "festival ked" (speed and pitch left out)."""
+        variant = f"+{self.variant}" if self.variant else ""
+        return f"{self.engine} {self.name}{variant}"
 
     def say(self, text: str) -> Tensor:
         """``text`` spoken by this voice: a waveform (N,) at 16 kHz."""
@@ -114,7 +126,7 @@ class Voice:
         if self.engine == "flite":
             return _synthesise("flite", ["-voice", self.name, "-t", text, "-o", "{out}"])
         if self.engine == "festival":
-            return _festival(self.name, self.speed, text)
+            return _festival(self.name, self.speed, self.pitch, text)
         name = self.name
         if self.variant is not None:
             if self.variant not in espeak_variants():
@@ -125,15 +137,22 @@ class Voice:
         return _synthesise("espeak-ng", args, stdin=text)
 
 
-def _festival(name: str, speed: int, text: str) -> Tensor:
+def _festival(name: str, speed: int, pitch: int, text: str) -> Tensor:
     """``text`` by Festival's diphone voice ``name`` at ``speed`` words per minute (its own pace
-    is taken as 175: durations stretched by 175 / speed)."""
+    is taken as 175: durations stretched by 175 / speed) and ``pitch`` (see :class:`Voice`:
+    the voice's F0 target mean and spread in ``int_lr_params`` times 2^((pitch − 50) / 50))."""
     if shutil.which("text2wave") and not (FESTIVAL_FOLDER / f"{name}_diphone").is_dir():
         raise ToolError(f"festival voice {name!r} not found in {FESTIVAL_FOLDER}; install the "
                         f"Debian package '{FESTIVAL_VOICES[name]}'")
     args = ["-eval", f"(voice_{name}_diphone)",
-            "-eval", f"(Parameter.set 'Duration_Stretch {175 / speed:.4f})", "-o", "{out}"]
-    return _synthesise("text2wave", args, stdin=text)
+            "-eval", f"(Parameter.set 'Duration_Stretch {175 / speed:.4f})"]
+    if pitch != 50:
+        factor = 2 ** ((pitch - 50) / 50)
+        scaled = " ".join(f"(list '{key} (* {factor:.4f} (cadr (assoc '{key} int_lr_params))))"
+                          for key in ("target_f0_mean", "target_f0_std"))
+        kept = "(assoc 'model_f0_mean int_lr_params) (assoc 'model_f0_std int_lr_params)"
+        args += ["-eval", f"(set! int_lr_params (list {scaled} {kept}))"]
+    return _synthesise("text2wave", [*args, "-o", "{out}"], stdin=text)
 
 
 def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:

@@ -20,17 +20,19 @@ def _clock(seconds: float) -> str:
 class Progress:
     """Prints a line every ``log_every`` updates and appends its numbers to ``log.jsonl``::
 
-        step 120/441 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tok/s | 0:45 | ETA 1:50
+        step 120/441 | epoch 1 | loss 1.2345 | lr 1.0e-03 | 12,345 tokens/s | 0:45 | ETA 1:50
 
-    ``tok/s`` counts the target tokens of all workers over the updates since the previous line.
+    The rate counts what the task's loss averages over (``unit``: target tokens, sentences,
+    images, …) for all workers over the updates since the previous line; ``log.jsonl`` has it
+    as ``{unit}_per_s``.
     When the run's length is unknown (a stream of unknown length, no ``max_steps``) the line
     reads ``step 120 | epoch 1 | …`` without total and ETA. ``loss`` is the mean over the updates
     since the previous line; that window, and the training time so far, are part of the
     checkpoint (:meth:`state`), so N steps + resume + N steps log what 2N steps log.
     """
 
-    def __init__(self, out_dir: Path, enabled: bool = True) -> None:
-        self.out_dir, self.enabled = out_dir, enabled
+    def __init__(self, out_dir: Path, enabled: bool = True, unit: str = "tokens") -> None:
+        self.out_dir, self.enabled, self.unit = out_dir, enabled, unit
         self.total: int | None = None
         self.first_step: int | None = None  # the step this process started from
         self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0
@@ -81,16 +83,16 @@ class Progress:
             return
         now = time.perf_counter()
         rate = (step - (self.first_step or 0)) / max(now - self.started, 1e-9)  # updates per s
-        tokens_per_s = self.window_tokens / max(now - self.window_started, 1e-9)
+        per_s = self.window_tokens / max(now - self.window_started, 1e-9)
         record = {"step": step, "epoch": epoch, "loss": self.window_loss / self.window_steps,
-                  "lr": lr, "tokens_per_s": tokens_per_s, "elapsed_s": self.elapsed()}
+                  "lr": lr, f"{self.unit}_per_s": per_s, "elapsed_s": self.elapsed()}
         if self.total is None:
             where = f"step {step}"
         else:
             eta = _clock(max(self.total - step, 0) / rate) if rate > 0 else "?"
             where = f"step {step}/{self.total}"
         line = (f"{where} | epoch {epoch + 1} | loss {record['loss']:.4f} | lr {lr:.1e} | "
-                f"{tokens_per_s:,.0f} tok/s | {_clock(record['elapsed_s'])}")
+                f"{per_s:,.0f} {self.unit}/s | {_clock(record['elapsed_s'])}")
         self._print(line if self.total is None else f"{line} | ETA {eta}")
         self._append(record)
         self.window_loss, self.window_tokens, self.window_steps = 0.0, 0, 0

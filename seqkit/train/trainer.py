@@ -46,7 +46,8 @@ class TrainTask(Protocol):
     part to step (a GAN: the discriminator, then the generator). Without ``update``, an update is
     ``loss`` on ``train.accumulate`` batches and one optimizer step. A task with an attribute
     ``run_dir`` is told the run directory there before training (to write files beside its
-    checkpoints, such as a GAN's sample grids).
+    checkpoints, such as a GAN's sample grids). ``unit`` (default "tokens") names what the
+    count of ``loss`` counts, for the progress lines ("sentences", "images", …).
     """
 
     model: nn.Module
@@ -110,7 +111,8 @@ class Trainer:
                            for name, optimizer in self.optimizers.items()}
         self.scaler = grad_scaler(self.device, config.precision)
         self.position = Position(world_size=distributed.world()[1])
-        self.progress = Progress(self.out_dir, enabled=distributed.is_main())
+        self.progress = Progress(self.out_dir, enabled=distributed.is_main(),
+                                 unit=getattr(task, "unit", "tokens"))
         self.run = RunDirectory(self.out_dir)
         self.stop = StopFlag()
         self._stopping = self._time_up = False

@@ -42,6 +42,34 @@ def test_festival_voice_is_16khz_deterministic_and_takes_a_speed() -> None:
     assert slow.numel() > 1.4 * x.numel()
 
 
+def median_f0(x: torch.Tensor, rate: int = 16000) -> float:
+    """The median F0 (Hz) of the voiced 40 ms frames of x: each frame's autocorrelation peak
+    between lags of 400 and 60 Hz, kept when it holds over 30% of the frame's energy."""
+    n, f0 = int(0.04 * rate), []
+    for start in range(0, x.numel() - n, n // 2):
+        frame = x[start:start + n].double()
+        frame = frame - frame.mean()
+        if frame.square().mean() < 1e-3 * x.double().square().max():
+            continue
+        r = torch.tensor([float(frame[:n - lag] @ frame[lag:]) for lag in range(n // 2)])
+        lag = rate // 400 + int(r[rate // 400:rate // 60].argmax())
+        if r[lag] > 0.3 * r[0]:
+            f0.append(rate / lag)
+    return float(torch.tensor(f0).median())
+
+
+def test_festival_pitch_scales_f0_by_two_to_the_pitch_offset_over_50() -> None:
+    """Pitch 50 is the voice's own (the same samples as without it); 90 and 20 move the median
+    F0 of ked (~105 Hz) by 2^(40/50) = 1.74 and 2^(−30/50) = 0.66."""
+    text = "seven eight nine"
+    own = Voice("festival", "ked").say(text)
+    torch.testing.assert_close(Voice("festival", "ked", pitch=50).say(text), own, rtol=0, atol=0)
+    f0 = median_f0(own)
+    assert 90 < f0 < 125
+    assert 1.55 < median_f0(Voice("festival", "ked", pitch=90).say(text)) / f0 < 1.95
+    assert 0.55 < median_f0(Voice("festival", "ked", pitch=20).say(text)) / f0 < 0.78
+
+
 def test_missing_festival_voice_names_its_package(monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path) -> None:
     monkeypatch.setattr(synth, "FESTIVAL_FOLDER", tmp_path)
@@ -53,7 +81,7 @@ def test_missing_festival_voice_names_its_package(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"engine": "mbrola"}, "Voice: unknown engine 'mbrola', expected one of espeak-ng, flite"),
     ({"engine": "festival", "name": "kal"}, "unknown festival voice 'kal', expected one of ked"),
-    ({"engine": "festival", "name": "ked", "pitch": 60}, "festival voice 'ked' takes only a"),
+    ({"engine": "festival", "name": "ked", "variant": "f1"}, "festival voice 'ked' takes a speed"),
     ({"name": "en-xx"}, "Voice: unknown espeak-ng voice 'en-xx', expected one of en-us, en-gb"),
     ({"engine": "flite", "name": "en-us"}, "unknown flite voice 'en-us', expected one of kal16"),
     ({"engine": "flite", "name": "slt", "speed": 120}, "flite voice 'slt' takes none of them"),

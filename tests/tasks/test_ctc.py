@@ -5,6 +5,7 @@ import json
 import random
 import re
 import shutil
+import statistics
 
 import pytest
 import torch
@@ -20,11 +21,18 @@ from seqkit.speech import corpus
 from seqkit.speech.audio import read_wav, resample, write_wav
 from seqkit.speech.ctc import ctc_loss
 from seqkit.speech.digits import LABELS
-from seqkit.speech.synth import espeak_variants
+from seqkit.speech.synth import FLITE_VOICES, espeak_variants
 from seqkit.tasks import load_recipe
 from seqkit.tasks.ctc import data as ctc_data
 from seqkit.tasks.ctc.model import CTCModel, CTCModelConfig
-from seqkit.tasks.ctc.task import Augmentation, CTCRecipe, CTCTask, Utterances, read_words
+from seqkit.tasks.ctc.task import (
+    Augmentation,
+    CTCRecipe,
+    CTCTask,
+    Utterances,
+    cer_by_voice,
+    read_words,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("flite") is None,
                                 reason="needs espeak-ng and flite (Debian packages)")
@@ -59,9 +67,10 @@ def run(tmp_path_factory):
 
 
 def test_utterances_are_seeded_and_voices_held_out_by_split() -> None:
-    wave, text = ctc_data.utterance(5, "train", 0, 1, 3)
-    again, same = ctc_data.utterance(5, "train", 0, 1, 3)
-    assert text == same and torch.equal(wave, again)
+    wave, text, speaker = ctc_data.utterance(5, "train", 0, 1, 3)
+    again, same, _ = ctc_data.utterance(5, "train", 0, 1, 3)
+    assert text == same and torch.equal(wave, again) and speaker.startswith("espeak-ng en")
+    assert ctc_data.utterance(5, "test-flite", 0, 1, 3)[2] in {f"flite {v}" for v in FLITE_VOICES}
     assert 1 <= len(text.split()) <= 6 and set(text) <= set(LABELS[1:])
     rng = random.Random(0)
     train = {ctc_data.voice_for("train", rng, "numbered").variant for _ in range(200)}
@@ -96,6 +105,25 @@ def test_festival_takes_its_share_of_train_and_valid_only() -> None:
         ctc_data.voice_for("train", b, "numbered", 0.0) for _ in range(20)]
 
 
+def test_festival_pitch_is_drawn_in_its_range_and_only_when_set() -> None:
+    rng = random.Random(0)
+    voices = [ctc_data.voice_for("train", rng, "numbered", 0.5, [40, 95]) for _ in range(2000)]
+    pitches = [v.pitch for v in voices if v.engine == "festival"]
+    assert min(pitches) == 40 and max(pitches) == 95 and len(set(pitches)) == 56
+    assert 60 < statistics.mean(pitches) < 75  # uniform: 67.5
+    # unset (None, the default), Festival's voices keep their own pitch
+    a, b = random.Random(3), random.Random(3)
+    before = [ctc_data.voice_for("train", a, "numbered", 0.5) for _ in range(50)]
+    assert {v.pitch for v in before if v.engine == "festival"} == {50}
+    assert before == [ctc_data.voice_for("train", b, "numbered", 0.5, None) for _ in range(50)]
+
+
+@pytest.mark.parametrize("pitch", [[95, 40], [-1, 50], [40, 100], [40], [40.5, 60], [True, 60]])
+def test_festival_pitch_errors_name_the_key(pitch) -> None:
+    with pytest.raises(ConfigError, match=r"data\.festival_pitch: expected "):
+        from_dict(CTCRecipe, {"data": {"festival_pitch": pitch}})
+
+
 def test_condition_sets_level_band_silence_and_snr() -> None:
     t = torch.arange(16_000, dtype=torch.float64) / 16_000
     tone = 0.5 * torch.sin(2 * torch.pi * 440 * t) + 0.5 * torch.sin(2 * torch.pi * 6000 * t)
@@ -116,10 +144,17 @@ def test_condition_sets_level_band_silence_and_snr() -> None:
 
 def test_waveforms_round_trip_through_a_file(tmp_path) -> None:
     waves = [torch.linspace(-1, 1, 5), torch.zeros(0), torch.tensor([0.5, 2.0])]
-    packed = corpus.pack(waves, ["a", "b", "c"])
+    packed = corpus.pack(waves, ["a", "b", "c"], ["flite slt", "festival ked", "flite slt"])
     corpus.save(tmp_path / "x.pt", packed)
     loaded = corpus.load(tmp_path / "x.pt")
     assert loaded.texts == ["a", "b", "c"] and loaded.num_samples() == [5, 0, 2]
+    assert loaded.voices == ["flite slt", "festival ked", "flite slt"]
+    older = packed._asdict()
+    del older["voices"]  # a file made before voices were kept
+    torch.save(older, tmp_path / "old.pt")
+    assert corpus.load(tmp_path / "old.pt").voices is None
+    with pytest.raises(ValueError, match="pack: expected one voice per waveform, got 2 voices"):
+        corpus.pack(waves, ["a", "b", "c"], ["x", "y"])
     assert torch.allclose(loaded.waveform(0), waves[0], atol=1 / 32767)
     assert torch.allclose(loaded.waveform(2), torch.tensor([0.5, 1.0]), atol=1 / 32767)  # clipped
     torch.save({"other": 1}, tmp_path / "y.pt")
@@ -237,6 +272,15 @@ def test_state_round_trip_and_evaluate_report(run) -> None:
     errors = sum(_distance(h, r) for h, r in zip(hyps, refs, strict=True))
     assert report["metrics"]["cer_flite"] == pytest.approx(100 * errors / sum(map(len, refs)))
     assert report["settings"]["beam"] == 4
+    # each voice's CER over its own utterances, from the voices the corpus recorded
+    speakers = task.split("test-flite").voices
+    assert set(speakers) <= {f"flite {v}" for v in FLITE_VOICES}
+    for voice in set(speakers):
+        mine = [i for i, s in enumerate(speakers) if s == voice]
+        expected = 100 * sum(_distance(hyps[i], refs[i]) for i in mine) / sum(
+            len(refs[i]) for i in mine)
+        assert report["metrics"][f"cer_flite/{voice}"] == pytest.approx(expected)
+    assert "  CER by voice: flite " in printed.output
     bad = seqkit("evaluate", str(run / "whole"), "--split", "dev")
     assert bad.exit_code == 1 and "--split: expected one of train, valid, test-espeak" in bad.output
 
@@ -336,3 +380,12 @@ def test_shipped_recipe_loads() -> None:
     recipe = load_recipe("recipes/ctc-digits.yaml")
     assert recipe.task == "ctc" and recipe.data.prepare == "ctc_digits"
     assert recipe.features.hop_length == 160 and recipe.model.cell == "gru"
+
+
+def test_cer_by_voice_pools_each_voices_edit_distances() -> None:
+    """slt: 1 + 2 errors over 3 + 4 characters, kal16: 0 + 1 over 2 + 4; ordered by voice."""
+    by_voice = cer_by_voice(["oe", "tw", "ix", "two"], ["one", "twoo", "ix", "twoo"],
+                            ["flite slt", "flite slt", "flite kal16", "flite kal16"])
+    assert list(by_voice) == ["flite kal16", "flite slt"]
+    assert by_voice["flite slt"] == (pytest.approx(100 * 3 / 7), 2)
+    assert by_voice["flite kal16"] == (pytest.approx(100 * 1 / 6), 2)

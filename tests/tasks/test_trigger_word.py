@@ -81,6 +81,8 @@ def test_held_out_voices_are_never_drawn_for_training() -> None:
     assert 200 < sum(v.engine == "flite" for v in test) < 300
     festival = [trigger_data.voice_for("train", rng, "all", 0.3).engine for _ in range(2000)]
     assert festival.count("festival") / 2000 == pytest.approx(0.3, abs=0.04)
+    pitched = [trigger_data.voice_for("train", rng, "all", 0.5, [60, 70]) for _ in range(200)]
+    assert {v.pitch for v in pitched if v.engine == "festival"} == set(range(60, 71))
     assert "festival" not in {trigger_data.voice_for("test", rng, "all", 1.0).engine
                               for _ in range(100)}  # held out: flite and espeak-ng variants
 

@@ -7,7 +7,7 @@ import time
 from seqkit.train.progress import Progress
 
 LINE = re.compile(r"step \d+/\d+ \| epoch \d+ \| loss \d+\.\d{4} \| lr \d\.\de[-+]\d\d \| "
-                  r"[\d,]+ tok/s \| \d+:\d\d \| ETA (\d+:\d\d|\?)$")
+                  r"[\d,]+ tokens/s \| \d+:\d\d \| ETA (\d+:\d\d|\?)$")
 
 
 def test_lines_records_and_a_clock_that_spans_epochs(tmp_path, capsys) -> None:

@@ -52,6 +52,19 @@ def test_run_directory_contents(tmp_path) -> None:
     assert trainer.position.step == 9
 
 
+def test_progress_counts_in_the_tasks_unit(tmp_path, capsys) -> None:
+    """A task's ``unit`` names the rate of its progress lines and log records."""
+
+    class SentenceTask(ToyTask):
+        unit = "sentences"
+
+    fit(tmp_path, config(max_steps=6), make_task=SentenceTask)
+    records = [r for r in log(tmp_path) if "loss" in r]
+    assert records and all(r["sentences_per_s"] > 0 and "tokens_per_s" not in r for r in records)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("step ")]
+    assert lines and all(" sentences/s | " in line for line in lines)
+
+
 def test_early_stopping_after_patience(tmp_path) -> None:
     trainer = fit(tmp_path, config(patience=2), flat_validation=True)
     # validations at steps 4 (best), 8 and 12 (no better): stop at 12

@@ -85,6 +85,7 @@ class ClassifyTask:
     """Builds the vocabulary, classes and classifier from a recipe; trains, scores, classifies."""
 
     name = "classify"
+    unit = "sentences"  # what the count of loss counts (progress lines)
     Recipe = ClassifyRecipe
     metrics: ClassVar = {"accuracy": True, "loss": False}
     resumable: ClassVar = ()

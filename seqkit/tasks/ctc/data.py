@@ -13,7 +13,8 @@ Voices: train and valid use espeak-ng's 8 English accents with the variants of
 folder but the held-out ones (97 of espeak-ng 1.51's 101: klatt…klatt6, m1–m5, m8, f1–f3,
 croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone; and with
 ``data.festival`` = p > 0 a share p of them by a third engine, Festival's diphone voice ked
-(:data:`seqkit.speech.synth.FESTIVAL_VOICES`, none of flite's voices). ``test-espeak`` holds out
+(:data:`seqkit.speech.synth.FESTIVAL_VOICES`, none of flite's voices), at a pitch drawn from
+``data.festival_pitch`` when set (else its own). ``test-espeak`` holds out
 the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine, flite's
 four voices.
 
@@ -62,6 +63,7 @@ class DigitsDataConfig:
     speed: float = 0.0  # training speed perturbation: factor uniform in [1 − speed, 1 + speed]
     vtlp: float = 0.0  # training VTLP: warp factor α uniform in [1 − vtlp, 1 + vtlp]
     festival: float = 0.0  # share of train and valid utterances by Festival's voice ked
+    festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
 
     def __post_init__(self) -> None:
         for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
@@ -73,6 +75,7 @@ class DigitsDataConfig:
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
         require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
+        check_festival_pitch(self.festival_pitch)
 
     def path(self, split: str) -> Path:
         """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
@@ -82,33 +85,48 @@ class DigitsDataConfig:
         return {"train": self.train, "valid": self.valid}.get(split, self.test)
 
 
-def voice_for(split: str, rng: random.Random, voices: str = "all", festival: float = 0.0) -> Any:
+def voice_for(split: str, rng: random.Random, voices: str = "all", festival: float = 0.0,
+              festival_pitch: list[int] | None = None) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70;
-    Festival's at 130–220 wpm."""
+    Festival's at 130–220 wpm (see :func:`festival_voice`)."""
     from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
 
     if split == "test-flite":
         return Voice("flite", rng.choice(FLITE_VOICES))
-    if split in ("train", "valid") and (voice := festival_voice(rng, festival)):
+    if split in ("train", "valid") and (voice := festival_voice(rng, festival, festival_pitch)):
         return voice
     variants = HELD_OUT_VARIANTS if split == "test-espeak" else train_variants(voices)
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
 
 
-def festival_voice(rng: random.Random, share: float) -> Any:
-    """With probability ``share`` a Festival voice at 130–220 wpm, else None (and for share 0
-    no draw from ``rng``, so corpora made without Festival stay as they were)."""
+def festival_voice(rng: random.Random, share: float, pitch: list[int] | None = None) -> Any:
+    """With probability ``share`` a Festival voice at 130–220 wpm and, given ``pitch`` =
+    [low, high], a pitch drawn in it (else the voice's own), else None. For share 0 no draw from
+    ``rng``, and without ``pitch`` no pitch draw, so corpora made before either stay as they
+    were."""
     from seqkit.speech.synth import FESTIVAL_VOICES, Voice
 
     if share and rng.random() < share:
-        return Voice("festival", rng.choice(sorted(FESTIVAL_VOICES)), speed=rng.randint(130, 220))
+        name, speed = rng.choice(sorted(FESTIVAL_VOICES)), rng.randint(130, 220)
+        return Voice("festival", name, speed=speed,
+                     pitch=rng.randint(*pitch) if pitch else 50)
     return None
 
 
+def check_festival_pitch(pitch: list[int] | None) -> None:
+    """``data.festival_pitch``: None, or [low, high] with 0 ≤ low ≤ high ≤ 99."""
+    if pitch is not None:
+        require(isinstance(pitch, list) and len(pitch) == 2
+                and all(isinstance(p, int) and not isinstance(p, bool) for p in pitch)
+                and 0 <= pitch[0] <= pitch[1] <= 99,
+                "data.festival_pitch", "null or [low, high], 0 ≤ low ≤ high ≤ 99", pitch)
+
+
 def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
-              voices: str = "all", festival: float = 0.0) -> tuple[Any, str]:
-    """Utterance i of ``split``: its conditioned waveform (N,) and transcript."""
+              voices: str = "all", festival: float = 0.0,
+              festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
+    """Utterance i of ``split``: its conditioned waveform (N,), transcript and speaker."""
     from seqkit.speech.corpus import condition
     from seqkit.speech.digits import read_out
 
@@ -116,7 +134,8 @@ def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
     digits = "".join(rng.choice("0123456789")
                      for _ in range(rng.randint(min_digits, max_digits)))
     text = read_out(digits, rng)
-    return condition(voice_for(split, rng, voices, festival).say(text), rng), text
+    voice = voice_for(split, rng, voices, festival, festival_pitch)
+    return condition(voice.say(text), rng), text, voice.speaker
 
 
 def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
@@ -127,13 +146,16 @@ def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
                  "train_variants": list(train_variants(data.voices))}
     if data.festival:  # (a corpus made before data.festival existed has none)
         made_with["festival"] = data.festival
+    if data.festival_pitch:
+        made_with["festival_pitch"] = data.festival_pitch
     check_prepared(data.dir, made_with)
     for split in SPLITS:
         if data.path(split).is_file():
             continue
         make = functools.partial(utterance, split=split, seed=seed, min_digits=data.min_digits,
                                  max_digits=data.max_digits, voices=data.voices,
-                                 festival=data.festival)
+                                 festival=data.festival,
+                                 festival_pitch=data.festival_pitch)
         waveforms = corpus.synthesise(make, data.size(split), data.processes,
                                       f"ctc_digits {split}")
         data.path(split).parent.mkdir(parents=True, exist_ok=True)

@@ -106,6 +106,7 @@ class CTCTask:
     """Trains the CTC model on synthesised digit strings; transcribes WAV files."""
 
     name = "ctc"
+    unit = "characters"  # what the count of loss counts (progress lines)
     Recipe = CTCRecipe
     metrics: ClassVar = {"cer": False, "wer": False, "loss": False}
     resumable: ClassVar = ("data.workers", "data.processes")
@@ -210,6 +211,14 @@ class CTCTask:
     def score(self, split: str, beam: int = 1, words: WordList | None = None,
               batch_size: int = 32) -> tuple[ErrorRateScore, ErrorRateScore, float]:
         """CER and WER of a split's transcripts, and the CTC loss per character."""
+        hypotheses, loss = self.hypotheses(split, beam, words, batch_size)
+        references = self.split(split).texts
+        return (ErrorRate("char").corpus_score(hypotheses, references),
+                ErrorRate("word").corpus_score(hypotheses, references), loss)
+
+    def hypotheses(self, split: str, beam: int = 1, words: WordList | None = None,
+                   batch_size: int = 32) -> tuple[list[str], float]:
+        """The transcript of every utterance of a split, and the CTC loss per character."""
         data = Utterances(self.split(split), self.recipe.features)
         hypotheses: list[str] = []
         total, chars = 0.0, 0
@@ -221,9 +230,7 @@ class CTCTask:
             total += float(ctc_loss(log_probs.cpu(), y, lengths.cpu(), y_lengths, BLANK,
                                     reduction="sum"))
             chars += int(y_lengths.sum())
-        references = data.waveforms.texts
-        return (ErrorRate("char").corpus_score(hypotheses, references),
-                ErrorRate("word").corpus_score(hypotheses, references), total / max(chars, 1))
+        return hypotheses, total / max(chars, 1)
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         cer, wer, loss = self.score("valid")
@@ -242,16 +249,37 @@ class CTCTask:
         metrics: dict[str, float] = {}
         lines = []
         for name in splits:
-            cer, wer, _ = self.score(name, beam, lexicon)
+            hypotheses, _ = self.hypotheses(name, beam, lexicon)
+            references, speakers = self.split(name).texts, self.split(name).voices
+            cer = ErrorRate("char").corpus_score(hypotheses, references)
+            wer = ErrorRate("word").corpus_score(hypotheses, references)
             suffix = "" if len(splits) == 1 else "_" + name.removeprefix("test-")
             metrics |= {f"cer{suffix}": cer.score, f"wer{suffix}": wer.score}
             voices = TEST_SPLITS.get(name, "training voices")
-            lines += [f"{name} ({len(self.split(name))} utterances, {voices}):",
+            lines += [f"{name} ({len(references)} utterances, {voices}):",
                       f"  {cer.format()}", f"  {wer.format()}"]
+            if speakers is not None:  # corpora made before voices were kept have none
+                by_voice = cer_by_voice(hypotheses, references, speakers)
+                metrics |= {f"cer{suffix}/{v}": score for v, (score, _) in by_voice.items()}
+                lines.append("  CER by voice: " + ", ".join(
+                    f"{v} {score:.2f}% ({n})" for v, (score, n) in by_voice.items()))
         lines.append(f"how: {decoding} decoding of per-frame CTC outputs{kept}; error rates from "
                      f"edit distances pooled over the split (CER counts spaces)")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "beam": beam, "words": words, "seed": self.recipe.seed})
+
+
+def cer_by_voice(hypotheses: list[str], references: list[str],
+                 speakers: list[str]) -> dict[str, tuple[float, int]]:
+    """Each voice's CER over its own utterances (edit distances pooled) and their number,
+    ordered by voice: {"flite slt": (22.8, 46), …}."""
+    pairs: dict[str, tuple[list[str], list[str]]] = {}
+    for hypothesis, reference, speaker in zip(hypotheses, references, speakers, strict=True):
+        hyps, refs = pairs.setdefault(speaker, ([], []))
+        hyps.append(hypothesis)
+        refs.append(reference)
+    return {voice: (ErrorRate("char").corpus_score(*pairs[voice]).score, len(pairs[voice][0]))
+            for voice in sorted(pairs)}
 
 
 def read_words(path: str | Path) -> WordList:

@@ -47,6 +47,7 @@ class GANTask:
     """G and D trained against each other; G's samples are the model's output."""
 
     name = "gan"
+    unit = "images"  # what the count of loss counts (progress lines)
     Recipe = GANRecipe
     metrics: ClassVar = {"pixel_fd": False, "d_real": True, "d_fake": False, "d_cost": False}
     resumable: ClassVar = ("samples",)

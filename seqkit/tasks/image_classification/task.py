@@ -50,6 +50,7 @@ class ImageClassificationTask:
     """LeNet-5 trained on the digits; classifies 8×8 digits and image files."""
 
     name = "image_classification"
+    unit = "images"  # what the count of loss counts (progress lines)
     Recipe = ImageClassificationRecipe
     metrics: ClassVar = {"accuracy": True, "loss": False}
     resumable: ClassVar = ()

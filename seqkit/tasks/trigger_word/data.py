@@ -7,7 +7,7 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
   ``data.confusables`` also :data:`CONFUSABLE_WORDS`), by espeak-ng's English accents with the
   variants of ``data.voices`` (``ctc.data.train_variants``: ``all``, every variant but the
   held-out ones; ``numbered``, m1–m5 and f1–f3), and a share ``data.festival`` of them by
-  Festival's voice ked (none of flite's);
+  Festival's voice ked (none of flite's), at pitches drawn from ``data.festival_pitch`` when set;
 - ``words-test-{n}.pt``: the same (:data:`NEGATIVE_WORDS` only, whatever the training pool) by
   held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from seqkit.config import require
 from seqkit.data.preparers import check_prepared
+from seqkit.tasks.ctc.data import check_festival_pitch
 
 NEGATIVE_WORDS = ("active", "activity", "captivate", "cultivate", "motivate", "navigate",
                   "vacate", "actually", "hello", "computer", "music", "weather", "today",
@@ -68,6 +69,7 @@ class TriggerDataConfig:
     speed: float = 0.0  # each training word played 1 ± U(0, speed) times as fast (0: none)
     vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
     festival: float = 0.0  # share of training words by Festival's voice ked
+    festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
 
     def __post_init__(self) -> None:
         words = self.trigger.split()
@@ -85,6 +87,7 @@ class TriggerDataConfig:
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
         require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
+        check_festival_pitch(self.festival_pitch)
 
     def words_path(self, split: str) -> Path:
         count = self.train_words if split == "train" else self.test_words
@@ -103,7 +106,7 @@ def negative_words(split: str, trigger: str, confusables: bool = False) -> list[
 
 
 def voice_for(split: str, rng: random.Random, voices: str = "numbered",
-              festival: float = 0.0) -> Any:
+              festival: float = 0.0, festival_pitch: list[int] | None = None) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70:
     train, the variants of ``voices`` (a share ``festival`` Festival's); test, half flite's
     voices, half the held-out variants."""
@@ -112,7 +115,7 @@ def voice_for(split: str, rng: random.Random, voices: str = "numbered",
 
     if split == "test" and rng.random() < 0.5:
         return Voice("flite", rng.choice(FLITE_VOICES))
-    if split == "train" and (voice := festival_voice(rng, festival)):
+    if split == "train" and (voice := festival_voice(rng, festival, festival_pitch)):
         return voice
     variants = train_variants(voices) if split == "train" else HELD_OUT_VARIANTS
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
@@ -120,15 +123,18 @@ def voice_for(split: str, rng: random.Random, voices: str = "numbered",
 
 
 def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
-         confusables: bool = False, festival: float = 0.0) -> tuple[Any, str]:
-    """Recording i of ``split``: the trigger when i is a multiple of 3, else another word."""
+         confusables: bool = False, festival: float = 0.0,
+         festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
+    """Recording i of ``split``: the trigger when i is a multiple of 3, else another word (its
+    waveform, text and speaker)."""
     from seqkit.speech.corpus import condition
 
     rng = random.Random(f"{seed}:{split}:{i}")
     text = trigger if i % 3 == 0 else rng.choice(negative_words(split, trigger, confusables))
-    spoken = condition(voice_for(split, rng, voices, festival).say(text), rng,
+    voice = voice_for(split, rng, voices, festival, festival_pitch)
+    spoken = condition(voice.say(text), rng,
                        peak_db=(-26.0, -3.0), silence=0.0, snr_db=(50.0, 60.0))
-    return _trim(spoken), text
+    return _trim(spoken), text, voice.speaker
 
 
 def _trim(waveform: Any, floor: float = 0.02) -> Any:
@@ -179,13 +185,16 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
                         train_negatives=negative_words("train", data.trigger, data.confusables))
     if data.festival:
         settings["festival"] = data.festival
+    if data.festival_pitch:
+        settings["festival_pitch"] = data.festival_pitch
     check_prepared(data.dir, settings)
     for split in ("train", "test"):
         if not data.words_path(split).is_file():
             count = data.train_words if split == "train" else data.test_words
             make = functools.partial(word, split=split, seed=seed, trigger=data.trigger,
                                      voices=data.voices, confusables=data.confusables,
-                                     festival=data.festival)
+                                     festival=data.festival,
+                                     festival_pitch=data.festival_pitch)
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
     if not data.backgrounds_path.is_file():

@@ -98,6 +98,7 @@ class TriggerWordTask:
     """Trains the trigger-word model on synthesised clips; detects the trigger in WAV files."""
 
     name = "trigger_word"
+    unit = "frames"  # what the count of loss counts (progress lines)
     Recipe = TriggerWordRecipe
     metrics: ClassVar = {"loss": False, "frr": False, "fa_per_hour": False}
     resumable: ClassVar = ("data.workers", "data.processes", "detect.")

@@ -130,6 +130,7 @@ class Word2VecTask:
     """Builds the vocabulary and model from a recipe; trains by SGD; scores and serves vectors."""
 
     name = "word2vec"
+    unit = "words"  # what the count of loss counts (progress lines)
     Recipe = Word2VecRecipe
     metrics: ClassVar = {"analogy": True, "ws353": True}
     resumable: ClassVar = ("data.restrict_vocab", "data.valid_restrict")
