@@ -129,7 +129,8 @@ def test_a_constant_rate_is_joeys_unscheduled_learning_rate():
 
 
 @pytest.mark.parametrize("overrides, key", [
-    ([], "model.readout_dim"),  # the recipe's D = 256: Joey's h̃ is as wide as s<t>
+    (["model.readout_dim=256", "model.tie_embeddings=true"],
+     "model.readout_dim"),  # D = 256: Joey's h̃ is as wide as s<t>
     ([*JOEY_SIZES, "model.readout=concat", "model.input_feeding=false"], "model.readout"),
     ([*JOEY_SIZES, "train.schedule=inverse_sqrt", "train.schedule_options={k: 20}"],
      "train.schedule"),  # k = 20 ≠ √W = √100
