@@ -13,10 +13,9 @@ sacrebleu-equivalent BLEU, 13a tokenisation). Both decode the weights they had w
 out (last.pt, Joey's latest.ckpt). ``--quick`` trains 2 minutes each and decodes the first 128
 test verses: BLEU is n/a there.
 
-seqkit's model is the recipe's with ``readout_dim`` 2H = 512, untied output embeddings and
-``attend: after`` (the cell reads [E y<t−1>; h̃<t−1>], attention reads s<t>), the model Joey can
-express (``--seqkit-model recipe`` keeps the recipe's D = 256 tied readout, which
-does less work per token than Joey can be made to do). See README.md beside this file.
+seqkit trains the recipe with Joey's decoder pinned (``JOEY_SIZES``: ``readout_dim`` 2H = 512,
+untied output embeddings, ``attend: after``; the recipe has them too), so that a later change of
+the recipe cannot make the two models differ. See README.md beside this file.
 """
 
 import argparse
@@ -198,7 +197,6 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="2 minutes each, 128 test verses decoded, BLEU n/a")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of both")
-    parser.add_argument("--seqkit-model", choices=["joey-sizes", "recipe"], default="joey-sizes")
     parser.add_argument("--work", default=str(ROOT / "runs" / "nmt_vs_joey"))
     parser.add_argument("--out", default=None, help="JSON file (default benchmarks/results/"
                                                     "nmt_vs_joey[_quick].json)")
@@ -210,7 +208,7 @@ def main() -> None:
     work = Path(args.work)
     load = os.getloadavg()
     status(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.threads} threads")
-    overrides = [*(JOEY_SIZES if args.seqkit_model == "joey-sizes" else []),
+    overrides = [*JOEY_SIZES,
                  f"train.max_time={minutes}", f"train.threads={args.threads}",
                  f"train.log_every={log_every}", f"train.valid_every={valid_every}"]
     recipe = load_recipe(RECIPE, overrides)
@@ -226,8 +224,7 @@ def main() -> None:
            f"{recipe.data.max_tokens}), Joey {joey_targets:.0f} (batch_size {budget})")
     data = {split: str(Path(recipe.data.dir).resolve() / name)
             for split, name in (("train", "train"), ("dev", "valid"), ("test", "test"))}
-    sizes = recipe if args.seqkit_model == "joey-sizes" else load_recipe(RECIPE, JOEY_SIZES)
-    config = joey_config(sizes, model_dir=str(work / "joey"), data_prefix=data, **shared,
+    config = joey_config(recipe, model_dir=str(work / "joey"), data_prefix=data, **shared,
                          batch_size=budget, log_every=log_every, valid_every=valid_every)
     config_path = work / "joey.yaml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True))

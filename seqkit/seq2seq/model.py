@@ -142,9 +142,8 @@ class Seq2Seq(nn.Module):
             the source's padding id.
 
     Parameters: ``src_embedding``, ``tgt_embedding`` (V, E); ``encoder`` (a :class:`RNN`);
-    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E [+ 2H attending before]
-    [+ D], hidden 2H) and
-    ``stacked_cells`` (layers 2 … L, 2H → 2H);
+    ``bridge`` W_0 (2H, 2H); ``attention``; ``cell`` (input E [+ 2H attending before] [+ D],
+    hidden 2H) and ``stacked_cells`` (layers 2 … L, 2H → 2H);
     ``readout`` W_o (V, 4H + E), or with the attentional readout ``attentional`` W_c (D, 4H) and
     ``readout`` W_o (V, D) (tied: the same tensor as ``tgt_embedding.weight``).
     """
