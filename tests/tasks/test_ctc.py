@@ -371,6 +371,10 @@ def test_recipe_and_data_errors_name_the_key(run, tmp_path) -> None:
     recipe = load_recipe(run / "tiny.yaml", [f"data.dir={run / 'data'}", "seed=4"])
     with pytest.raises(DataError, match=r"prepared.json: this folder was prepared with"):
         CTCTask.build(recipe)
+    pitched = load_recipe(run / "tiny.yaml", [f"data.dir={run / 'data'}",
+                                              "data.festival_pitch=[40, 60]"])
+    with pytest.raises(DataError, match=r"prepared.json: this folder was prepared with"):
+        CTCTask.build(pitched)  # a stale corpus of other voices is not reused
     missing = load_recipe(run / "tiny.yaml", [f"data.dir={tmp_path}", "data.prepare=null"])
     with pytest.raises(DataError, match=r"train-16\.pt: no such file"):
         CTCTask.build(missing)
