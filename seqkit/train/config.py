@@ -31,6 +31,7 @@ class TrainConfig:
     valid_every: int = 0  # validate every N updates; 0: at the end of every epoch
     metric: str | None = None  # validation metric that picks best.pt; None: the task's default
     patience: int | None = None  # stop after this many validations without improvement
+    keep_checkpoints: int = 0  # also keep the model of each of the last N validations, to average
     log_every: int = 50  # updates between progress lines
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # auto: a GPU when there is one
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # bf16/fp16: autocast (fp16 + scaler)
@@ -44,7 +45,7 @@ class TrainConfig:
             value = getattr(self, key)
             require(value is None or value >= 1, f"train.{key}", "≥ 1 or null", value)
         for key, low in (("warmup_steps", 0), ("valid_every", 0), ("log_every", 1),
-                         ("accumulate", 1)):
+                         ("accumulate", 1), ("keep_checkpoints", 0)):
             require(getattr(self, key) >= low, f"train.{key}", f"≥ {low}", getattr(self, key))
         for key in ("clip_norm", "max_time"):
             value = getattr(self, key)
@@ -64,4 +65,5 @@ class TrainConfig:
 
 # What may change between a run and its --resume, for every task (a task adds its own keys).
 RESUMABLE = ("train.epochs", "train.max_steps", "train.max_time", "train.patience",
-             "train.valid_every", "train.log_every", "train.device", "train.threads")
+             "train.valid_every", "train.log_every", "train.device", "train.threads",
+             "train.keep_checkpoints")

@@ -24,6 +24,7 @@ def _close_held_locks_in_child() -> None:
 
 os.register_at_fork(after_in_child=_close_held_locks_in_child)
 RUN_FILES = ("best.pt", "last.pt", "recipe.yaml", "log.jsonl", "curves.png")  # what a run writes
+STEP_PREFIX = "step-"  # and, with train.keep_checkpoints, step-NNNNNNN.pt
 
 
 class RunDirectory:
@@ -88,11 +89,15 @@ class RunDirectory:
     def clear(self) -> None:
         """Remove what an earlier run wrote (``--overwrite``), so nothing of it outlives the new
         run's start; other files in the directory are left alone."""
-        for name in RUN_FILES:
+        for path in [self.path / name for name in RUN_FILES] + self.kept():
             try:
-                (self.path / name).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
             except OSError as error:
-                raise OutputError.of(error, self.path / name) from None
+                raise OutputError.of(error, path) from None
+
+    def kept(self) -> list[Path]:
+        """The ``step-NNNNNNN.pt`` checkpoints of ``train.keep_checkpoints``, oldest first."""
+        return sorted(self.path.glob(f"{STEP_PREFIX}[0-9]*.pt"))
 
     def remove_stale_temporaries(self) -> None:
         """Delete ``.NAME.*.tmp`` files of atomic writes cut short (kill -9, power loss): while

@@ -2,7 +2,9 @@
 a validation; the trainer does optimisation, validation, early stopping, checkpoints and logging.
 
 A run directory holds ``best.pt`` and ``last.pt`` (see :mod:`seqkit.train.checkpoint`),
-``recipe.yaml``, ``log.jsonl`` (one JSON record per log line and per validation) and ``curves.png``.
+``recipe.yaml``, ``log.jsonl`` (one JSON record per log line and per validation) and ``curves.png``;
+with ``train.keep_checkpoints: N`` also ``step-NNNNNNN.pt``, the models of the last N validations
+(inference checkpoints for ``seqkit average``).
 ``fit(resume_from=<loaded last.pt>)`` continues exactly where the run stopped: model, optimisers,
 schedulers, random state, the progress window and the position in the epoch (an index into a
 sequence of batches, or a stream's own saved position), so N steps + resume N steps equals 2N.
@@ -30,7 +32,7 @@ from seqkit.train.checkpoint import BEST, FORMAT, LAST, load_model_state, save_c
 from seqkit.train.config import TrainConfig
 from seqkit.train.device import autocast, grad_scaler, resolve_device, to_device
 from seqkit.train.progress import Progress
-from seqkit.train.rundir import RunDirectory
+from seqkit.train.rundir import STEP_PREFIX, RunDirectory
 from seqkit.train.signals import Interrupted, StopFlag, deferred_signals
 from seqkit.train.state import Position, RandomState
 
@@ -354,6 +356,7 @@ class Trainer:
                 p.stale += 1
             self.progress.validation(p.step, scores, self.metric, better)
             self._save(LAST)
+            self._keep()
         p.stale = distributed.broadcast_int(p.stale)
 
     def _save(self, name: str) -> None:
@@ -377,6 +380,19 @@ class Trainer:
             "rng": random_state.to_plain(),
             "stream": stream,
         })
+
+    def _keep(self) -> None:
+        """Write this validation's model as ``step-NNNNNNN.pt`` and delete all but the newest
+        ``train.keep_checkpoints`` of them."""
+        keep = self.config.keep_checkpoints
+        if not keep:
+            return
+        save_checkpoint(self.out_dir / f"{STEP_PREFIX}{self.position.step:07d}.pt", {
+            "recipe": self.recipe, "task": self.task.state(),
+            "model": self.task.model.state_dict(),
+            "progress": {"position": to_dict(self.position)}})
+        for old in self.run.kept()[:-keep]:
+            old.unlink(missing_ok=True)
 
     def _restore(self, checkpoint: dict[str, Any]) -> None:
         where = self.out_dir / LAST

@@ -11,6 +11,7 @@ from toy import ToyTask, raising, signalling
 
 from seqkit.errors import ConfigError
 from seqkit.train import Trainer, load_checkpoint
+from seqkit.train.average import average_checkpoints
 
 
 def test_resume_continues_exactly(tmp_path) -> None:
@@ -50,6 +51,24 @@ def test_run_directory_contents(tmp_path) -> None:
     assert all(math.isfinite(r["tokens_per_s"]) for r in records if "loss" in r)
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert trainer.position.step == 9
+
+
+def test_keep_checkpoints_keeps_the_newest_validations_models(tmp_path) -> None:
+    trainer = fit(tmp_path, config(max_steps=12, valid_every=4, keep_checkpoints=2))
+    kept = sorted(path.name for path in tmp_path.glob("step-*.pt"))
+    assert kept == ["step-0000008.pt", "step-0000012.pt"]  # step 4's was deleted
+    newest = load_checkpoint(tmp_path / "step-0000012.pt")
+    assert "optimizers" not in newest and newest["progress"]["position"]["step"] == 12
+    for name, tensor in trainer.task.model.state_dict().items():
+        assert torch.equal(newest["model"][name], tensor), name
+    eight = load_checkpoint(tmp_path / "step-0000008.pt")["model"]
+    averaged = average_checkpoints(sorted(tmp_path.glob("step-*.pt")), tmp_path / "avg.pt")
+    assert averaged.tensors == len(eight)
+    for name, tensor in load_checkpoint(tmp_path / "avg.pt")["model"].items():
+        torch.testing.assert_close(tensor, (eight[name] + newest["model"][name]) / 2)
+    Trainer(ToyTask(), config(max_steps=1, valid_every=0), tmp_path,
+            {"task": "toy"}).fit(overwrite=True)
+    assert not list(tmp_path.glob("step-*.pt"))  # keep_checkpoints 0: none, and none stale
 
 
 def test_progress_counts_in_the_tasks_unit(tmp_path, capsys) -> None:
@@ -92,6 +111,7 @@ def test_unknown_metric_is_rejected(tmp_path) -> None:
     ({"max_steps": -5}, r"train\.max_steps: expected ≥ 1 or null, got -5"),
     ({"patience": 0}, r"train\.patience: expected ≥ 1 or null, got 0"),
     ({"log_every": 0}, r"train\.log_every: expected ≥ 1, got 0"),
+    ({"keep_checkpoints": -1}, r"train\.keep_checkpoints: expected ≥ 0, got -1"),
     ({"clip_norm": 0.0}, r"train\.clip_norm: expected > 0 or null, got 0\.0"),
 ])
 def test_settings_out_of_range_name_their_key(changes: dict, message: str) -> None:
