@@ -42,7 +42,7 @@ if __name__ == "__main__":
     rank, size = distributed.world()
     assert size == 2
     root = Path(sys.argv[1])
-    run(root / "unequal1", sgd(max_steps=4), sizes=UNEQUAL)
+    run(root / "unequal1", sgd(max_steps=4, keep_checkpoints=2), sizes=UNEQUAL)
     run(root / "unequal2", sgd(max_steps=2, accumulate=2), sizes=UNEQUAL)
     run(root / "sigterm", sgd(max_steps=8),
         at={3: signalling(signal.SIGTERM)} if rank == 1 else None)

@@ -60,6 +60,11 @@ def test_unequal_batches_on_two_workers_equal_one_process_on_their_union(runs) -
     # Averaging each rank's mean would weigh rank 0's 2 examples like rank 1's 9.
     assert_ranks_equal(runs / "unequal1", one_process(
         None, [(0, [0, 1]), (0, [2, 3]), (0, [4, 5]), (0, [6, 7])], sizes=UNEQUAL))
+    # keep_checkpoints: rank 0 alone writes the validated model, once
+    assert [path.name for path in (runs / "unequal1").glob("step-*.pt")] == ["step-0000004.pt"]
+    kept = load_checkpoint(runs / "unequal1" / "step-0000004.pt")["model"]
+    rank0 = torch.load(runs / "unequal1" / "rank0.pt", weights_only=True)
+    assert all(torch.equal(kept[name], rank0[name]) for name in rank0)
     # accumulate 2: rank 0 adds batches 0 and 2, rank 1 batches 1 and 3, into one update
     assert_ranks_equal(runs / "unequal2", one_process(
         None, [(0, [0, 1, 2, 3]), (0, [4, 5, 6, 7])], sizes=UNEQUAL))

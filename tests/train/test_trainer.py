@@ -9,7 +9,7 @@ import torch
 from fitting import assert_same_training_state, config, fit, log
 from toy import ToyTask, raising, signalling
 
-from seqkit.errors import ConfigError
+from seqkit.errors import ConfigError, SeqkitError
 from seqkit.train import Trainer, load_checkpoint
 from seqkit.train.average import average_checkpoints
 
@@ -124,3 +124,12 @@ def test_diverging_loss_stops_with_a_clear_error(tmp_path) -> None:
     task.y[:] = float("nan")
     with pytest.raises(FloatingPointError, match="loss is nan at step 0"):
         Trainer(task, config(max_steps=3), tmp_path, {}).fit()
+
+
+def test_a_kept_checkpoint_that_cannot_be_written_stops_with_its_name(tmp_path) -> None:
+    blocked = tmp_path / "step-0000004.pt"
+    blocked.mkdir(parents=True)  # a folder where the kept checkpoint goes
+    with pytest.raises(SeqkitError, match=rf"{blocked}: cannot write"):
+        fit(tmp_path, config(max_steps=8, valid_every=4, keep_checkpoints=1))
+    assert load_checkpoint(tmp_path / "last.pt")["progress"]["position"]["step"] == 4
+    assert not list(tmp_path.glob(".*.tmp"))
