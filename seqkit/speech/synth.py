@@ -1,10 +1,14 @@
-"""Synthetic speech and noise from Debian's programs: espeak-ng, flite and Festival voices, sox
-noise, and mixing at a signal-to-noise ratio.
+"""Synthetic speech and noise from Debian's programs: espeak-ng, flite, Festival, MBROLA and SVOX
+Pico voices, sox noise, and mixing at a signal-to-noise ratio.
 
 Every function returns a mono float32 waveform (N,) at 16 kHz (``audio.SAMPLE_RATE``): espeak-ng
-writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices and Festival's diphone
-voice ked (Debian's festvox-kdlpc16k; not one of flite's) write 16 kHz. A missing program or
-voice is a :class:`ToolError` that names the Debian package to install.
+writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices, Festival's diphone
+voices ked (American) and rab (British; neither is one of flite's), MBROLA's diphone voices us1
+(a woman), us2, us3 (American men) and en1 (a British man), spoken through espeak-ng's
+pronunciation and prosody, and SVOX Pico's en-US and en-GB (two women, an HMM synthesiser) write
+16 kHz. Festival's rab is in Debian's contrib section, MBROLA and Pico in non-free (add them to
+the apt sources' components). A missing program or voice is a :class:`ToolError` that names the
+Debian package to install and its section.
 
 Output is deterministic: a voice and a text give the same samples on every run, and sox runs in
 its repeatable mode (``-R``), so one colour and length give one noise signal; take random crops of
@@ -26,15 +30,21 @@ from torch import Tensor
 from seqkit.errors import SeqkitError
 from seqkit.speech.audio import SAMPLE_RATE, read_wav
 
-Engine = Literal["espeak-ng", "flite", "festival"]
+Engine = Literal["espeak-ng", "flite", "festival", "mbrola", "pico"]
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
-FESTIVAL_VOICES = {"ked": "festvox-kdlpc16k"}  # Festival's voice → its Debian package
+FESTIVAL_VOICES = {"ked": "festvox-kdlpc16k", "rab": "festvox-rablpc16k"}  # voice → package
 FESTIVAL_FOLDER = Path("/usr/share/festival/voices/english")  # where Debian installs them
+MBROLA_VOICES = ("us1", "us2", "us3", "en1")  # Debian package mbrola-{voice}
+MBROLA_FOLDER = Path("/usr/share/mbrola")
+PICO_VOICES = ("en-US", "en-GB")
 NOISE_COLOURS = ("white", "pink", "brown")
 DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "text2wave": "festival",
+                   "mbrola": "mbrola", "pico2wave": "libttspico-utils",
                    "sox": "sox"}  # program → package
+SECTIONS = {"festvox-rablpc16k": "contrib", "mbrola": "non-free",
+            "libttspico-utils": "non-free"}  # packages outside Debian's main section; mbrola-*
 
 
 class ToolError(SeqkitError, RuntimeError):
@@ -45,7 +55,7 @@ def _run(program: str, args: list[str], stdin: str | None = None) -> str:
     """``program``'s standard output; a missing program or a failure is a one-line ToolError."""
     if shutil.which(program) is None:
         raise ToolError(f"{program}: program not found; install the Debian package "
-                        f"'{DEBIAN_PACKAGES[program]}' (apt-get install "
+                        f"{_package(DEBIAN_PACKAGES[program])} (apt-get install "
                         f"{' '.join(DEBIAN_PACKAGES.values())})")
     done = subprocess.run([program, *args], input=stdin, capture_output=True, text=True,
                           check=False)
@@ -53,6 +63,12 @@ def _run(program: str, args: list[str], stdin: str | None = None) -> str:
         message = (done.stderr.strip().splitlines() or ["no message"])[0]
         raise ToolError(f"{program} {' '.join(args)}: exit status {done.returncode}: {message}")
     return done.stdout
+
+
+def _package(name: str) -> str:
+    """'name', and its section when not Debian's main: "'mbrola-us1' (non-free section)"."""
+    section = SECTIONS.get(name, "non-free" if name.startswith("mbrola") else None)
+    return f"'{name}'" + (f" ({section} section)" if section else "")
 
 
 def _synthesise(program: str, args: list[str], stdin: str | None = None) -> Tensor:
@@ -81,21 +97,23 @@ def espeak_variants() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Voice:
     """One synthetic speaker: an engine, its voice (accent), for espeak-ng a variant, speed and
-    pitch, for Festival a speed and pitch.
+    pitch, for Festival, MBROLA and Pico a speed and pitch.
 
     Festival's pitch, like espeak-ng's 0..99 with 50 the voice's own, scales the mean and spread
     of the F0 its intonation model targets by 2^((pitch − 50) / 50): ked's 105 Hz becomes 53 Hz
     at 0 and 207 Hz at 99 (the diphones keep their formants: a higher-pitched man, not a woman;
-    the tasks' VTLP warps the formants)."""
+    the tasks' VTLP warps the formants). MBROLA's voices take espeak-ng's speed and pitch; Pico's
+    speak at speed / 175 of their own pace with F0 times 2^((pitch − 50) / 50)."""
 
-    engine: Engine = "espeak-ng"  # espeak-ng, flite or festival
-    name: str = "en-us"  # an ESPEAK_ACCENTS accent, a FLITE_VOICES or a FESTIVAL_VOICES voice
+    engine: Engine = "espeak-ng"  # espeak-ng, flite, festival, mbrola or pico
+    name: str = "en-us"  # an ESPEAK_ACCENTS accent or a voice of FLITE_VOICES, FESTIVAL_VOICES, …
     variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
     speed: int = 175  # espeak-ng, festival: words per minute, 80..450 (festival: 175 its own)
     pitch: int = 50  # espeak-ng (-p), festival: 0..99, 50 the voice's own
 
     def __post_init__(self) -> None:
-        names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES}
+        names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES,
+                 "mbrola": MBROLA_VOICES, "pico": PICO_VOICES}
         if self.engine not in names:
             raise ValueError(f"Voice: unknown engine {self.engine!r}, expected one of "
                              f"{', '.join(names)}")
@@ -105,8 +123,8 @@ class Voice:
         if self.engine == "flite" and (self.variant, self.speed, self.pitch) != (None, 175, 50):
             raise ValueError("Voice: variant, speed and pitch are espeak-ng settings; flite "
                              f"voice {self.name!r} takes none of them")
-        if self.engine == "festival" and self.variant is not None:
-            raise ValueError("Voice: variant is an espeak-ng setting; festival voice "
+        if self.engine != "espeak-ng" and self.variant is not None:
+            raise ValueError(f"Voice: variant is an espeak-ng setting; {self.engine} voice "
                              f"{self.name!r} takes a speed and pitch")
         if not 80 <= self.speed <= 450 or not 0 <= self.pitch <= 99:
             raise ValueError(f"Voice: expected speed in [80, 450] and pitch in [0, 99], got "
@@ -115,7 +133,7 @@ class Voice:
     @property
     def speaker(self) -> str:
         """Engine and voice, as a corpus records it: "flite slt", "espeak-ng en-gb+m3",
-        "festival ked" (speed and pitch left out)."""
+        "festival ked", "pico en-US" (speed and pitch left out)."""
         variant = f"+{self.variant}" if self.variant else ""
         return f"{self.engine} {self.name}{variant}"
 
@@ -127,7 +145,14 @@ class Voice:
             return _synthesise("flite", ["-voice", self.name, "-t", text, "-o", "{out}"])
         if self.engine == "festival":
             return _festival(self.name, self.speed, self.pitch, text)
-        name = self.name
+        if self.engine == "pico":
+            return _pico(self.name, self.speed, self.pitch, text)
+        if self.engine == "mbrola":
+            if shutil.which("mbrola") and not (MBROLA_FOLDER / self.name).exists():
+                raise ToolError(f"mbrola voice {self.name!r} not found in {MBROLA_FOLDER}; "
+                                f"install the Debian package {_package(f'mbrola-{self.name}')}")
+            _run("mbrola", ["-h"])  # espeak-ng's own message for a missing mbrola is unclear
+        name = f"mb-{self.name}" if self.engine == "mbrola" else self.name
         if self.variant is not None:
             if self.variant not in espeak_variants():
                 raise ValueError(f"Voice: unknown espeak-ng variant {self.variant!r}, expected "
@@ -143,7 +168,7 @@ def _festival(name: str, speed: int, pitch: int, text: str) -> Tensor:
     the voice's F0 target mean and spread in ``int_lr_params`` times 2^((pitch − 50) / 50))."""
     if shutil.which("text2wave") and not (FESTIVAL_FOLDER / f"{name}_diphone").is_dir():
         raise ToolError(f"festival voice {name!r} not found in {FESTIVAL_FOLDER}; install the "
-                        f"Debian package '{FESTIVAL_VOICES[name]}'")
+                        f"Debian package {_package(FESTIVAL_VOICES[name])}")
     args = ["-eval", f"(voice_{name}_diphone)",
             "-eval", f"(Parameter.set 'Duration_Stretch {175 / speed:.4f})"]
     if pitch != 50:
@@ -153,6 +178,17 @@ def _festival(name: str, speed: int, pitch: int, text: str) -> Tensor:
         kept = "(assoc 'model_f0_mean int_lr_params) (assoc 'model_f0_std int_lr_params)"
         args += ["-eval", f"(set! int_lr_params (list {scaled} {kept}))"]
     return _synthesise("text2wave", [*args, "-o", "{out}"], stdin=text)
+
+
+def _pico(name: str, speed: int, pitch: int, text: str) -> Tensor:
+    """``text`` by SVOX Pico's voice ``name`` at ``speed`` / 175 of its pace and its F0 times
+    2^((pitch − 50) / 50), through Pico's ``<speed>`` and ``<pitch>`` markup (percent levels)."""
+    if any(c in text for c in "<>&"):
+        raise ValueError(f"Voice.say: pico reads markup; expected text without <, > or &, got "
+                         f"{text!r}")
+    speed_level, pitch_level = round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
+    marked = f"<speed level='{speed_level}'><pitch level='{pitch_level}'>{text}</pitch></speed>"
+    return _synthesise("pico2wave", ["-l", name, "-w", "{out}", marked])
 
 
 def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:

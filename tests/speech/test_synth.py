@@ -1,5 +1,6 @@
-"""espeak-ng, flite, Festival and sox wrappers (these tests need Debian's espeak-ng, flite,
-festival, festvox-kdlpc16k and sox), and mixing at a signal-to-noise ratio."""
+"""espeak-ng, flite, Festival, MBROLA, Pico and sox wrappers (these tests need Debian's
+espeak-ng, flite, festival, festvox-kdlpc16k, festvox-rablpc16k, mbrola, mbrola-us1, mbrola-us2,
+libttspico-utils and sox), and mixing at a signal-to-noise ratio."""
 
 import math
 
@@ -78,10 +79,56 @@ def test_missing_festival_voice_names_its_package(monkeypatch: pytest.MonkeyPatc
         Voice("festival", "ked").say("one")
 
 
+@pytest.mark.parametrize(("voice", "f0"), [(Voice("mbrola", "us1"), (170, 230)),
+                                           (Voice("mbrola", "us2"), (85, 120)),
+                                           (Voice("pico", "en-US"), (150, 200)),
+                                           (Voice("pico", "en-GB"), (150, 210)),
+                                           (Voice("festival", "rab"), (80, 140))])
+def test_other_engines_voices_are_deterministic_and_take_a_speed_and_pitch(voice: Voice,
+                                                                         f0: tuple) -> None:
+    """MBROLA's us1 and Pico's voices are women's (median F0 of 150–230 Hz), us2 and rab men's;
+    speed 100 is at least 1.4 times as long as 175; pitch 80 raises Pico's F0 by 2^(30/50) =
+    1.52 and MBROLA's as espeak-ng's -p 80 does (by ~1.3)."""
+    text = "seven eight nine"
+    x = voice.say(text)
+    assert x.dim() == 1 and 0.5 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
+    torch.testing.assert_close(voice.say(text), x, rtol=0, atol=0)
+    assert f0[0] < median_f0(x) < f0[1]
+    slow = Voice(voice.engine, voice.name, speed=100, pitch=voice.pitch).say(text)
+    assert slow.numel() > 1.4 * x.numel()
+    if voice.engine != "festival":  # (Festival's pitch: the test above)
+        raised = Voice(voice.engine, voice.name, speed=voice.speed, pitch=80).say(text)
+        low, high = (1.35, 1.7) if voice.engine == "pico" else (1.15, 1.5)
+        assert low < median_f0(raised) / median_f0(x) < high
+
+
+def test_missing_mbrola_voice_names_its_package(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path) -> None:
+    monkeypatch.setattr(synth, "MBROLA_FOLDER", tmp_path)
+    with pytest.raises(ToolError, match=r"mbrola voice 'us3' not found in .*; install the "
+                                        r"Debian package 'mbrola-us3' \(non-free section\)"):
+        Voice("mbrola", "us3").say("one")
+
+
+def test_missing_pico_names_its_package_and_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth.shutil, "which", lambda program: None)
+    with pytest.raises(ToolError, match=r"pico2wave: program not found; install the Debian "
+                                        r"package 'libttspico-utils' \(non-free section\)"):
+        Voice("pico", "en-US").say("one")
+
+
+def test_pico_refuses_text_it_would_read_as_markup() -> None:
+    with pytest.raises(ValueError, match="pico reads markup; expected text without <, > or &"):
+        Voice("pico", "en-GB").say("one <speed level='300'> two")
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"engine": "mbrola"}, "Voice: unknown engine 'mbrola', expected one of espeak-ng, flite"),
-    ({"engine": "festival", "name": "kal"}, "unknown festival voice 'kal', expected one of ked"),
+    ({"engine": "mimic"}, "Voice: unknown engine 'mimic', expected one of espeak-ng, flite"),
+    ({"engine": "festival", "name": "kal"}, "unknown festival voice 'kal', expected one of ked, "
+                                            "rab"),
     ({"engine": "festival", "name": "ked", "variant": "f1"}, "festival voice 'ked' takes a speed"),
+    ({"engine": "pico", "name": "en-us"}, "unknown pico voice 'en-us', expected one of en-US"),
+    ({"engine": "mbrola", "name": "us1", "variant": "f1"}, "mbrola voice 'us1' takes a speed"),
     ({"name": "en-xx"}, "Voice: unknown espeak-ng voice 'en-xx', expected one of en-us, en-gb"),
     ({"engine": "flite", "name": "en-us"}, "unknown flite voice 'en-us', expected one of kal16"),
     ({"engine": "flite", "name": "slt", "speed": 120}, "flite voice 'slt' takes none of them"),
@@ -129,5 +176,6 @@ def test_mix_at_snr_gives_the_requested_ratio(snr_db: float) -> None:
 def test_missing_program_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synth.shutil, "which", lambda program: None)
     with pytest.raises(ToolError, match="sox: program not found; install the Debian package "
-                                        "'sox' \\(apt-get install espeak-ng flite festival sox\\)"):
+                                        "'sox' \\(apt-get install espeak-ng flite festival mbrola "
+                                        "libttspico-utils sox\\)"):
         noise(1.0)

@@ -90,32 +90,55 @@ def test_the_wide_pool_is_every_variant_but_the_held_out_ones() -> None:
         assert len(drawn) > 90  # the pool is used, not a corner of it
 
 
-def test_festival_takes_its_share_of_train_and_valid_only() -> None:
+def test_other_engines_take_their_shares_of_train_and_valid_only() -> None:
     rng = random.Random(0)
+    shares = {"festival": 0.15, "mbrola": 0.2, "pico": 0.25}
     for split in ("train", "valid"):
-        engines = [ctc_data.voice_for(split, rng, "numbered", 0.25).engine for _ in range(2000)]
-        assert engines.count("festival") / 2000 == pytest.approx(0.25, abs=0.04)
-        assert set(engines) == {"espeak-ng", "festival"}
+        voices = [ctc_data.voice_for(split, rng, "numbered", shares) for _ in range(4000)]
+        engines = [v.engine for v in voices]
+        for engine, share in shares.items():
+            assert engines.count(engine) / 4000 == pytest.approx(share, abs=0.03)
+        assert {v.speaker for v in voices if v.engine != "espeak-ng"} == {
+            "festival ked", "festival rab", "mbrola us1", "mbrola us2", "mbrola us3",
+            "mbrola en1", "pico en-US", "pico en-GB"}
+        assert {v.pitch for v in voices if v.engine == "pico"} == set(range(30, 71))
     for split, engine in (("test-espeak", "espeak-ng"), ("test-flite", "flite")):
-        assert {ctc_data.voice_for(split, rng, "numbered", 1.0).engine
+        assert {ctc_data.voice_for(split, rng, "numbered", {"festival": 0.5, "pico": 0.5}).engine
                 for _ in range(50)} == {engine}
-    # without Festival the draws are those of a corpus made before data.festival existed
+    # with no shares the draws are those of a corpus made before the other engines existed
     a, b = random.Random(3), random.Random(3)
     assert [ctc_data.voice_for("train", a, "numbered") for _ in range(20)] == [
-        ctc_data.voice_for("train", b, "numbered", 0.0) for _ in range(20)]
+        ctc_data.voice_for("train", b, "numbered", {"festival": 0.0, "pico": 0.0})
+        for _ in range(20)]
+
+
+def test_engine_shares_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"data\.mbrola: expected in \[0, 1\], got 1\.5"):
+        from_dict(CTCRecipe, {"data": {"mbrola": 1.5}})
+    with pytest.raises(ConfigError, match=r"data\.festival \+ data\.mbrola \+ data\.pico: "
+                                          r"expected ≤ 1, got 1\.2"):
+        from_dict(CTCRecipe, {"data": {"festival": 0.4, "mbrola": 0.3, "pico": 0.5}})
+
+
+def test_prepared_json_records_the_engines_used() -> None:
+    assert ctc_data.engine_settings({"festival": 0.0, "mbrola": 0.0, "pico": 0.0}, None) == {}
+    assert ctc_data.engine_settings({"festival": 0.2, "mbrola": 0.0, "pico": 0.1}, [50, 99]) == {
+        "festival": 0.2, "pico": 0.1, "festival_voices": ["ked", "rab"],
+        "festival_pitch": [50, 99]}
 
 
 def test_festival_pitch_is_drawn_in_its_range_and_only_when_set() -> None:
     rng = random.Random(0)
-    voices = [ctc_data.voice_for("train", rng, "numbered", 0.5, [40, 95]) for _ in range(2000)]
+    half = {"festival": 0.5}
+    voices = [ctc_data.voice_for("train", rng, "numbered", half, [40, 95]) for _ in range(2000)]
     pitches = [v.pitch for v in voices if v.engine == "festival"]
     assert min(pitches) == 40 and max(pitches) == 95 and len(set(pitches)) == 56
     assert 60 < statistics.mean(pitches) < 75  # uniform: 67.5
     # unset (None, the default), Festival's voices keep their own pitch
     a, b = random.Random(3), random.Random(3)
-    before = [ctc_data.voice_for("train", a, "numbered", 0.5) for _ in range(50)]
+    before = [ctc_data.voice_for("train", a, "numbered", half) for _ in range(50)]
     assert {v.pitch for v in before if v.engine == "festival"} == {50}
-    assert before == [ctc_data.voice_for("train", b, "numbered", 0.5, None) for _ in range(50)]
+    assert before == [ctc_data.voice_for("train", b, "numbered", half, None) for _ in range(50)]
 
 
 @pytest.mark.parametrize("pitch", [[95, 40], [-1, 50], [40, 100], [40], [40.5, 60], [True, 60]])

@@ -79,12 +79,15 @@ def test_held_out_voices_are_never_drawn_for_training() -> None:
     test = [trigger_data.voice_for("test", rng, "all") for _ in range(500)]
     assert {v.variant for v in test if v.engine == "espeak-ng"} == set(HELD_OUT_VARIANTS)
     assert 200 < sum(v.engine == "flite" for v in test) < 300
-    festival = [trigger_data.voice_for("train", rng, "all", 0.3).engine for _ in range(2000)]
-    assert festival.count("festival") / 2000 == pytest.approx(0.3, abs=0.04)
-    pitched = [trigger_data.voice_for("train", rng, "all", 0.5, [60, 70]) for _ in range(200)]
+    shares = {"festival": 0.3, "mbrola": 0.1, "pico": 0.2}
+    engines = [trigger_data.voice_for("train", rng, "all", shares).engine for _ in range(3000)]
+    for engine, share in shares.items():
+        assert engines.count(engine) / 3000 == pytest.approx(share, abs=0.03)
+    pitched = [trigger_data.voice_for("train", rng, "all", {"festival": 0.5}, [60, 70])
+               for _ in range(200)]
     assert {v.pitch for v in pitched if v.engine == "festival"} == set(range(60, 71))
-    assert "festival" not in {trigger_data.voice_for("test", rng, "all", 1.0).engine
-                              for _ in range(100)}  # held out: flite and espeak-ng variants
+    assert {trigger_data.voice_for("test", rng, "all", {"festival": 0.5, "pico": 0.5}).engine
+            for _ in range(100)} == {"flite", "espeak-ng"}  # held out: flite, espeak-ng variants
 
 
 def test_confusables_are_training_negatives_only_and_never_the_trigger() -> None:

@@ -11,12 +11,13 @@ seed gives one corpus on any number of processes.
 Voices: train and valid use espeak-ng's 8 English accents with the variants of
 ``data.voices`` (:func:`train_variants`): ``all``, every variant in espeak-ng's ``voices/!v``
 folder but the held-out ones (97 of espeak-ng 1.51's 101: klatt…klatt6, m1–m5, m8, f1–f3,
-croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone; and with
-``data.festival`` = p > 0 a share p of them by a third engine, Festival's diphone voice ked
-(:data:`seqkit.speech.synth.FESTIVAL_VOICES`, none of flite's voices), at a pitch drawn from
-``data.festival_pitch`` when set (else its own). ``test-espeak`` holds out
-the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine, flite's
-four voices.
+croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alone; and shares
+of them by other engines (:func:`engine_voice`, none of them flite or its speakers):
+``data.festival`` by Festival's diphone voices ked and rab, at a pitch drawn from
+``data.festival_pitch`` when set (else their own), ``data.mbrola`` by MBROLA's us1, us2, us3 and
+en1, ``data.pico`` by SVOX Pico's en-US and en-GB (:mod:`seqkit.speech.synth`). ``test-espeak``
+holds out the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine,
+flite's four voices.
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -62,8 +63,10 @@ class DigitsDataConfig:
     spec_augment: bool = True  # SpecAugment masks on training features (2 × 8 bands, 2 × 20 frames)
     speed: float = 0.0  # training speed perturbation: factor uniform in [1 − speed, 1 + speed]
     vtlp: float = 0.0  # training VTLP: warp factor α uniform in [1 − vtlp, 1 + vtlp]
-    festival: float = 0.0  # share of train and valid utterances by Festival's voice ked
+    festival: float = 0.0  # share of train and valid utterances by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
+    mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
+    pico: float = 0.0  # share by SVOX Pico's voices en-US, en-GB
 
     def __post_init__(self) -> None:
         for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
@@ -74,8 +77,13 @@ class DigitsDataConfig:
         require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
-        require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
+        check_shares(self.engines)
         check_festival_pitch(self.festival_pitch)
+
+    @property
+    def engines(self) -> dict[str, float]:
+        """The shares of train and valid utterances by other engines than espeak-ng."""
+        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico}
 
     def path(self, split: str) -> Path:
         """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
@@ -85,33 +93,53 @@ class DigitsDataConfig:
         return {"train": self.train, "valid": self.valid}.get(split, self.test)
 
 
-def voice_for(split: str, rng: random.Random, voices: str = "all", festival: float = 0.0,
+def voice_for(split: str, rng: random.Random, voices: str = "all",
+              engines: dict[str, float] | None = None,
               festival_pitch: list[int] | None = None) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70;
-    Festival's at 130–220 wpm (see :func:`festival_voice`)."""
+    in train and valid, shares ``engines`` by other engines (:func:`engine_voice`)."""
     from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
 
     if split == "test-flite":
         return Voice("flite", rng.choice(FLITE_VOICES))
-    if split in ("train", "valid") and (voice := festival_voice(rng, festival, festival_pitch)):
+    if split in ("train", "valid") and (voice := engine_voice(rng, engines, festival_pitch)):
         return voice
     variants = HELD_OUT_VARIANTS if split == "test-espeak" else train_variants(voices)
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
                  rng.randint(130, 220), rng.randint(30, 70))
 
 
-def festival_voice(rng: random.Random, share: float, pitch: list[int] | None = None) -> Any:
-    """With probability ``share`` a Festival voice at 130–220 wpm and, given ``pitch`` =
-    [low, high], a pitch drawn in it (else the voice's own), else None. For share 0 no draw from
-    ``rng``, and without ``pitch`` no pitch draw, so corpora made before either stay as they
-    were."""
-    from seqkit.speech.synth import FESTIVAL_VOICES, Voice
+def engine_voice(rng: random.Random, engines: dict[str, float] | None,
+                 festival_pitch: list[int] | None = None) -> Any:
+    """With probability ``engines[e]`` a voice of engine e (festival, mbrola or pico; shares
+    summing to ≤ 1) at 130–220 wpm, else None. Festival's pitch is drawn in ``festival_pitch``
+    = [low, high] when given (else its own), the others' in 30–70. No draw from ``rng`` when
+    every share is 0, so corpora made before the shares existed stay as they were."""
+    from seqkit.speech.synth import FESTIVAL_VOICES, MBROLA_VOICES, PICO_VOICES, Voice
 
-    if share and rng.random() < share:
-        name, speed = rng.choice(sorted(FESTIVAL_VOICES)), rng.randint(130, 220)
-        return Voice("festival", name, speed=speed,
-                     pitch=rng.randint(*pitch) if pitch else 50)
+    if not engines or not any(engines.values()):
+        return None
+    r = rng.random()
+    for engine, share in engines.items():
+        if r < share:
+            pool = {"festival": sorted(FESTIVAL_VOICES), "mbrola": MBROLA_VOICES,
+                    "pico": PICO_VOICES}[engine]
+            name, speed = rng.choice(pool), rng.randint(130, 220)
+            if engine != "festival":
+                pitch = rng.randint(30, 70)
+            else:
+                pitch = rng.randint(*festival_pitch) if festival_pitch else 50
+            return Voice(engine, name, speed=speed, pitch=pitch)
+        r -= share
     return None
+
+
+def check_shares(engines: dict[str, float]) -> None:
+    """``data.festival``, ``data.mbrola``, ``data.pico``: each in [0, 1], their sum ≤ 1."""
+    for engine, share in engines.items():
+        require(0 <= share <= 1, f"data.{engine}", "in [0, 1]", share)
+    total = sum(engines.values())
+    require(total <= 1, " + ".join(f"data.{engine}" for engine in engines), "≤ 1", round(total, 9))
 
 
 def check_festival_pitch(pitch: list[int] | None) -> None:
@@ -123,8 +151,22 @@ def check_festival_pitch(pitch: list[int] | None) -> None:
                 "data.festival_pitch", "null or [low, high], 0 ≤ low ≤ high ≤ 99", pitch)
 
 
+def engine_settings(engines: dict[str, float],
+                    festival_pitch: list[int] | None) -> dict[str, Any]:
+    """What ``prepared.json`` records of the other engines: the nonzero shares (a corpus made
+    before a share existed records none), Festival's voices and pitch range when used."""
+    from seqkit.speech.synth import FESTIVAL_VOICES
+
+    settings: dict[str, Any] = {engine: share for engine, share in engines.items() if share}
+    if engines["festival"]:
+        settings["festival_voices"] = sorted(FESTIVAL_VOICES)
+    if festival_pitch:
+        settings["festival_pitch"] = festival_pitch
+    return settings
+
+
 def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
-              voices: str = "all", festival: float = 0.0,
+              voices: str = "all", engines: dict[str, float] | None = None,
               festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
     """Utterance i of ``split``: its conditioned waveform (N,), transcript and speaker."""
     from seqkit.speech.corpus import condition
@@ -134,7 +176,7 @@ def utterance(i: int, split: str, seed: int, min_digits: int, max_digits: int,
     digits = "".join(rng.choice("0123456789")
                      for _ in range(rng.randint(min_digits, max_digits)))
     text = read_out(digits, rng)
-    voice = voice_for(split, rng, voices, festival, festival_pitch)
+    voice = voice_for(split, rng, voices, engines, festival_pitch)
     return condition(voice.say(text), rng), text, voice.speaker
 
 
@@ -144,18 +186,14 @@ def ctc_digits(data: DigitsDataConfig, seed: int) -> None:
 
     made_with = {"seed": seed, "min_digits": data.min_digits, "max_digits": data.max_digits,
                  "train_variants": list(train_variants(data.voices))}
-    if data.festival:  # (a corpus made before data.festival existed has none)
-        made_with["festival"] = data.festival
-    if data.festival_pitch:
-        made_with["festival_pitch"] = data.festival_pitch
+    made_with.update(engine_settings(data.engines, data.festival_pitch))
     check_prepared(data.dir, made_with)
     for split in SPLITS:
         if data.path(split).is_file():
             continue
         make = functools.partial(utterance, split=split, seed=seed, min_digits=data.min_digits,
                                  max_digits=data.max_digits, voices=data.voices,
-                                 festival=data.festival,
-                                 festival_pitch=data.festival_pitch)
+                                 engines=data.engines, festival_pitch=data.festival_pitch)
         waveforms = corpus.synthesise(make, data.size(split), data.processes,
                                       f"ctc_digits {split}")
         data.path(split).parent.mkdir(parents=True, exist_ok=True)

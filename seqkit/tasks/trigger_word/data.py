@@ -6,8 +6,9 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
   rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike, and with
   ``data.confusables`` also :data:`CONFUSABLE_WORDS`), by espeak-ng's English accents with the
   variants of ``data.voices`` (``ctc.data.train_variants``: ``all``, every variant but the
-  held-out ones; ``numbered``, m1–m5 and f1–f3), and a share ``data.festival`` of them by
-  Festival's voice ked (none of flite's), at pitches drawn from ``data.festival_pitch`` when set;
+  held-out ones; ``numbered``, m1–m5 and f1–f3), and shares ``data.festival``, ``data.mbrola``
+  and ``data.pico`` of them by other engines' voices (``ctc.data.engine_voice``; none of
+  flite's), Festival's at pitches drawn from ``data.festival_pitch`` when set;
 - ``words-test-{n}.pt``: the same (:data:`NEGATIVE_WORDS` only, whatever the training pool) by
   held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
@@ -17,8 +18,8 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
 Each word is played at a random level (−26 … −3 dB peak), one in four through a telephone band,
 and drawn from its own seed (seed, split, i). ``prepared.json`` records the trigger phrase and the
 seed (and the training variants and confusables when not the first recipe's numbered voices
-without confusables, and Festival's share when not 0); a recipe with others is refused (choose
-another ``data.dir``).
+without confusables, and the other engines' shares when not 0); a recipe with others is
+refused (choose another ``data.dir``).
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -31,7 +32,7 @@ from typing import Any, Literal
 
 from seqkit.config import require
 from seqkit.data.preparers import check_prepared
-from seqkit.tasks.ctc.data import check_festival_pitch
+from seqkit.tasks.ctc.data import check_festival_pitch, check_shares
 
 NEGATIVE_WORDS = ("active", "activity", "captivate", "cultivate", "motivate", "navigate",
                   "vacate", "actually", "hello", "computer", "music", "weather", "today",
@@ -68,8 +69,10 @@ class TriggerDataConfig:
     confusables: bool = False  # CONFUSABLE_WORDS among the training negatives too
     speed: float = 0.0  # each training word played 1 ± U(0, speed) times as fast (0: none)
     vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
-    festival: float = 0.0  # share of training words by Festival's voice ked
+    festival: float = 0.0  # share of training words by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
+    mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
+    pico: float = 0.0  # share by SVOX Pico's voices en-US, en-GB
 
     def __post_init__(self) -> None:
         words = self.trigger.split()
@@ -86,8 +89,13 @@ class TriggerDataConfig:
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
-        require(0 <= self.festival <= 1, "data.festival", "in [0, 1]", self.festival)
+        check_shares(self.engines)
         check_festival_pitch(self.festival_pitch)
+
+    @property
+    def engines(self) -> dict[str, float]:
+        """The shares of training words by other engines than espeak-ng."""
+        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico}
 
     def words_path(self, split: str) -> Path:
         count = self.train_words if split == "train" else self.test_words
@@ -106,16 +114,17 @@ def negative_words(split: str, trigger: str, confusables: bool = False) -> list[
 
 
 def voice_for(split: str, rng: random.Random, voices: str = "numbered",
-              festival: float = 0.0, festival_pitch: list[int] | None = None) -> Any:
+              engines: dict[str, float] | None = None,
+              festival_pitch: list[int] | None = None) -> Any:
     """A voice of ``split``'s pool (module docstring), espeak-ng at 130–220 wpm, pitch 30–70:
-    train, the variants of ``voices`` (a share ``festival`` Festival's); test, half flite's
+    train, the variants of ``voices`` (shares ``engines`` other engines'); test, half flite's
     voices, half the held-out variants."""
     from seqkit.speech.synth import ESPEAK_ACCENTS, FLITE_VOICES, Voice
-    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, festival_voice, train_variants
+    from seqkit.tasks.ctc.data import HELD_OUT_VARIANTS, engine_voice, train_variants
 
     if split == "test" and rng.random() < 0.5:
         return Voice("flite", rng.choice(FLITE_VOICES))
-    if split == "train" and (voice := festival_voice(rng, festival, festival_pitch)):
+    if split == "train" and (voice := engine_voice(rng, engines, festival_pitch)):
         return voice
     variants = train_variants(voices) if split == "train" else HELD_OUT_VARIANTS
     return Voice("espeak-ng", rng.choice(ESPEAK_ACCENTS), rng.choice(variants),
@@ -123,7 +132,7 @@ def voice_for(split: str, rng: random.Random, voices: str = "numbered",
 
 
 def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
-         confusables: bool = False, festival: float = 0.0,
+         confusables: bool = False, engines: dict[str, float] | None = None,
          festival_pitch: list[int] | None = None) -> tuple[Any, str, str]:
     """Recording i of ``split``: the trigger when i is a multiple of 3, else another word (its
     waveform, text and speaker)."""
@@ -131,7 +140,7 @@ def word(i: int, split: str, seed: int, trigger: str, voices: str = "numbered",
 
     rng = random.Random(f"{seed}:{split}:{i}")
     text = trigger if i % 3 == 0 else rng.choice(negative_words(split, trigger, confusables))
-    voice = voice_for(split, rng, voices, festival, festival_pitch)
+    voice = voice_for(split, rng, voices, engines, festival_pitch)
     spoken = condition(voice.say(text), rng,
                        peak_db=(-26.0, -3.0), silence=0.0, snr_db=(50.0, 60.0))
     return _trim(spoken), text, voice.speaker
@@ -177,23 +186,20 @@ def backgrounds(music: bool = True) -> Any:
 def trigger_words(data: TriggerDataConfig, seed: int) -> None:
     """The preparer: synthesise every missing file of ``data.dir``."""
     from seqkit.speech import corpus
-    from seqkit.tasks.ctc.data import train_variants
+    from seqkit.tasks.ctc.data import engine_settings, train_variants
 
     settings: dict[str, Any] = {"seed": seed, "trigger": data.trigger}
     if data.voices != "numbered" or data.confusables:  # the first recipe's folders stay valid
         settings.update(train_variants=list(train_variants(data.voices)),
                         train_negatives=negative_words("train", data.trigger, data.confusables))
-    if data.festival:
-        settings["festival"] = data.festival
-    if data.festival_pitch:
-        settings["festival_pitch"] = data.festival_pitch
+    settings.update(engine_settings(data.engines, data.festival_pitch))
     check_prepared(data.dir, settings)
     for split in ("train", "test"):
         if not data.words_path(split).is_file():
             count = data.train_words if split == "train" else data.test_words
             make = functools.partial(word, split=split, seed=seed, trigger=data.trigger,
                                      voices=data.voices, confusables=data.confusables,
-                                     festival=data.festival,
+                                     engines=data.engines,
                                      festival_pitch=data.festival_pitch)
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
