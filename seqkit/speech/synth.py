@@ -53,16 +53,21 @@ class ToolError(SeqkitError, RuntimeError):
 
 def _run(program: str, args: list[str], stdin: str | None = None) -> str:
     """``program``'s standard output; a missing program or a failure is a one-line ToolError."""
-    if shutil.which(program) is None:
-        raise ToolError(f"{program}: program not found; install the Debian package "
-                        f"{_package(DEBIAN_PACKAGES[program])} (apt-get install "
-                        f"{' '.join(DEBIAN_PACKAGES.values())})")
+    _require(program)
     done = subprocess.run([program, *args], input=stdin, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["no message"])[0]
         raise ToolError(f"{program} {' '.join(args)}: exit status {done.returncode}: {message}")
     return done.stdout
+
+
+def _require(program: str) -> None:
+    """A one-line ToolError naming the Debian package when ``program`` is not installed."""
+    if shutil.which(program) is None:
+        raise ToolError(f"{program}: program not found; install the Debian package "
+                        f"{_package(DEBIAN_PACKAGES[program])} (apt-get install "
+                        f"{' '.join(DEBIAN_PACKAGES.values())})")
 
 
 def _package(name: str) -> str:
@@ -108,8 +113,8 @@ class Voice:
     engine: Engine = "espeak-ng"  # espeak-ng, flite, festival, mbrola or pico
     name: str = "en-us"  # an ESPEAK_ACCENTS accent or a voice of FLITE_VOICES, FESTIVAL_VOICES, …
     variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
-    speed: int = 175  # espeak-ng, festival: words per minute, 80..450 (festival: 175 its own)
-    pitch: int = 50  # espeak-ng (-p), festival: 0..99, 50 the voice's own
+    speed: int = 175  # words per minute, 80..450 (festival, pico: 175 their own pace)
+    pitch: int = 50  # 0..99, 50 the voice's own (espeak-ng's and mbrola's -p; festival, pico: F0)
 
     def __post_init__(self) -> None:
         names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES,
@@ -147,11 +152,11 @@ class Voice:
             return _festival(self.name, self.speed, self.pitch, text)
         if self.engine == "pico":
             return _pico(self.name, self.speed, self.pitch, text)
-        if self.engine == "mbrola":
-            if shutil.which("mbrola") and not (MBROLA_FOLDER / self.name).exists():
+        if self.engine == "mbrola":  # (espeak-ng's own message for a missing one is unclear)
+            _require("mbrola")
+            if not (MBROLA_FOLDER / self.name).exists():
                 raise ToolError(f"mbrola voice {self.name!r} not found in {MBROLA_FOLDER}; "
                                 f"install the Debian package {_package(f'mbrola-{self.name}')}")
-            _run("mbrola", ["-h"])  # espeak-ng's own message for a missing mbrola is unclear
         name = f"mb-{self.name}" if self.engine == "mbrola" else self.name
         if self.variant is not None:
             if self.variant not in espeak_variants():
