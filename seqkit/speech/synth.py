@@ -39,6 +39,9 @@ FESTIVAL_FOLDER = Path("/usr/share/festival/voices/english")  # where Debian ins
 MBROLA_VOICES = ("us1", "us2", "us3", "en1")  # Debian package mbrola-{voice}
 MBROLA_FOLDER = Path("/usr/share/mbrola")
 PICO_VOICES = ("en-US", "en-GB")
+VOICES = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES,
+          "festival": tuple(sorted(FESTIVAL_VOICES)), "mbrola": MBROLA_VOICES,
+          "pico": PICO_VOICES}  # engine → its voices
 NOISE_COLOURS = ("white", "pink", "brown")
 DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "text2wave": "festival",
                    "mbrola": "mbrola", "pico2wave": "libttspico-utils",
@@ -117,8 +120,7 @@ class Voice:
     pitch: int = 50  # 0..99, 50 the voice's own (espeak-ng's and mbrola's -p; festival, pico: F0)
 
     def __post_init__(self) -> None:
-        names = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES, "festival": FESTIVAL_VOICES,
-                 "mbrola": MBROLA_VOICES, "pico": PICO_VOICES}
+        names = VOICES
         if self.engine not in names:
             raise ValueError(f"Voice: unknown engine {self.engine!r}, expected one of "
                              f"{', '.join(names)}")

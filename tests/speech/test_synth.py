@@ -71,12 +71,17 @@ def test_festival_pitch_scales_f0_by_two_to_the_pitch_offset_over_50() -> None:
     assert 0.55 < median_f0(Voice("festival", "ked", pitch=20).say(text)) / f0 < 0.78
 
 
-def test_missing_festival_voice_names_its_package(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path) -> None:
-    monkeypatch.setattr(synth, "FESTIVAL_FOLDER", tmp_path)
-    with pytest.raises(ToolError, match=r"festival voice 'ked' not found in .*; install the "
-                                        r"Debian package 'festvox-kdlpc16k'"):
-        Voice("festival", "ked").say("one")
+@pytest.mark.parametrize(("folder", "voice", "message"), [
+    ("FESTIVAL_FOLDER", Voice("festival", "ked"),
+     r"festival voice 'ked' not found in .*; install the Debian package 'festvox-kdlpc16k'"),
+    ("MBROLA_FOLDER", Voice("mbrola", "us3"),
+     r"mbrola voice 'us3' not found in .*; install the Debian package 'mbrola-us3' "
+     r"\(non-free section\)")])
+def test_missing_voice_names_its_package(monkeypatch: pytest.MonkeyPatch, tmp_path,
+                                         folder: str, voice: Voice, message: str) -> None:
+    monkeypatch.setattr(synth, folder, tmp_path)
+    with pytest.raises(ToolError, match=message):
+        voice.say("one")
 
 
 @pytest.mark.parametrize(("voice", "f0"), [(Voice("mbrola", "us1"), (170, 230)),
@@ -100,14 +105,6 @@ def test_other_engines_voices_are_deterministic_and_take_a_speed_and_pitch(voice
         raised = Voice(voice.engine, voice.name, speed=voice.speed, pitch=80).say(text)
         low, high = (1.35, 1.7) if voice.engine == "pico" else (1.15, 1.5)
         assert low < median_f0(raised) / median_f0(x) < high
-
-
-def test_missing_mbrola_voice_names_its_package(monkeypatch: pytest.MonkeyPatch,
-                                                tmp_path) -> None:
-    monkeypatch.setattr(synth, "MBROLA_FOLDER", tmp_path)
-    with pytest.raises(ToolError, match=r"mbrola voice 'us3' not found in .*; install the "
-                                        r"Debian package 'mbrola-us3' \(non-free section\)"):
-        Voice("mbrola", "us3").say("one")
 
 
 def test_missing_pico_names_its_package_and_section(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -115,20 +115,16 @@ def engine_voice(rng: random.Random, engines: dict[str, float] | None,
     summing to ≤ 1) at 130–220 wpm, else None. Festival's pitch is drawn in ``festival_pitch``
     = [low, high] when given (else its own), the others' in 30–70. No draw from ``rng`` when
     every share is 0, so corpora made before the shares existed stay as they were."""
-    from seqkit.speech.synth import FESTIVAL_VOICES, MBROLA_VOICES, PICO_VOICES, Voice
+    from seqkit.speech.synth import VOICES, Voice
 
     if not engines or not any(engines.values()):
         return None
     r = rng.random()
     for engine, share in engines.items():
         if r < share:
-            pool = {"festival": sorted(FESTIVAL_VOICES), "mbrola": MBROLA_VOICES,
-                    "pico": PICO_VOICES}[engine]
-            name, speed = rng.choice(pool), rng.randint(130, 220)
-            if engine != "festival":
-                pitch = rng.randint(30, 70)
-            else:
-                pitch = rng.randint(*festival_pitch) if festival_pitch else 50
+            name, speed = rng.choice(VOICES[engine]), rng.randint(130, 220)
+            pitch = (rng.randint(30, 70) if engine != "festival" else
+                     rng.randint(*festival_pitch) if festival_pitch else 50)
             return Voice(engine, name, speed=speed, pitch=pitch)
         r -= share
     return None
