@@ -115,6 +115,7 @@ class Clip(NamedTuple):
     waveform: Tensor  # (N,)
     positives: list[tuple[int, int]]
     negatives: list[tuple[int, int]]
+    positive_words: list[int]  # which of make_clip's positives each of ``positives`` is
 
 
 def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: random.Random,
@@ -134,7 +135,8 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
     (drawn from the lists) added at random non-overlapping positions; a word that finds no free
     place in 100 attempts is left out. With ``speed`` > 0 each word is played
     1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``). Positive words
-    are at least ``gap`` samples apart (test clips: each trigger detectable on its own)."""
+    are at least ``gap`` samples apart (test clips: each trigger detectable on its own). The
+    clip records which positive word went where (``Clip.positive_words``)."""
     for kind, words in (("positive", positives), ("negative", negatives)):
         for word in words:
             if word.numel() > background.numel():
@@ -142,21 +144,24 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
                                  f"fit a clip of {background.numel()}")
     waveform = background.clone()
     taken: list[tuple[int, int]] = []
-    placed: dict[str, list[tuple[int, int]]] = {"positive": [], "negative": []}
+    placed: dict[str, list[tuple[int, int, int]]] = {"positive": [], "negative": []}
     for kind, words, most in (("positive", positives, max_positives),
                               ("negative", negatives, max_negatives)):
         for _ in range(rng.randint(0, most) if words else 0):
-            word = rng.choice(words)
+            k = rng.randrange(len(words))  # the draw of rng.choice(words)
+            word = words[k]
             if speed > 0:
                 word = change_speed(word, 1 + rng.uniform(-speed, speed))[:background.numel()]
-            apart = ([(s - gap, e + gap) for s, e in placed["positive"]]
+            apart = ([(s - gap, e + gap) for s, e, _ in placed["positive"]]
                      if kind == "positive" else [])
             span = _place(word.numel(), waveform.numel(), taken + apart, rng)
             if span is not None:
                 waveform[span[0]:span[1]] += word.to(waveform)
                 taken.append(span)
-                placed[kind].append(span)
-    return Clip(waveform, sorted(placed["positive"]), sorted(placed["negative"]))
+                placed[kind].append((*span, k))
+    positive, negative = sorted(placed["positive"]), sorted(placed["negative"])
+    return Clip(waveform, [(s, e) for s, e, _ in positive], [(s, e) for s, e, _ in negative],
+                [k for _, _, k in positive])
 
 
 def frame_labels(positives: list[tuple[int, int]], num_samples: int, num_outputs: int,
@@ -183,7 +188,8 @@ class TriggerClips(torch.utils.data.Dataset):
     call, so iteration order and restarts do not change the data. Augmentation (training clips):
     ``speed``, each word played 1 + U(−speed, speed) times as fast; ``vtlp``, the clip's mel axis
     warped by α = 1 + U(−vtlp, vtlp) (vocal-tract length perturbation), both drawn from the
-    clip's seed. ``gap_seconds``: positive words at least this far apart.
+    clip's seed. ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
+    each positive word, when known (evaluation by voice).
     """
 
     def __init__(self, backgrounds: list[Tensor], positives: list[Tensor],
@@ -191,12 +197,17 @@ class TriggerClips(torch.utils.data.Dataset):
                  clip_seconds: float = 10.0,
                  model: TriggerWordConfig | None = None,
                  features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50,
-                 speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0) -> None:
+                 speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0,
+                 voices: list[str] | None = None) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
                              f"({self.num_samples} samples)")
+        if voices is not None and len(voices) != len(positives):
+            raise ValueError(f"TriggerClips: expected a voice per positive word, got "
+                             f"{len(voices)} for {len(positives)}")
         self.backgrounds, self.positives, self.negatives = backgrounds, positives, negatives
+        self.voices = voices
         self.count, self.seed = count, seed
         self.features, self.label_frames = features, label_frames
         self.speed, self.vtlp = speed, vtlp

@@ -112,6 +112,22 @@ def test_make_clip_places_words_without_overlap() -> None:
         make_clip(background, [torch.zeros(2000)], [], random.Random(1), max_positives=1)
 
 
+def test_make_clip_records_which_positive_went_where() -> None:
+    background = torch.zeros(2000, dtype=torch.float64)
+    positives = [torch.full((100 + 10 * k,), float(k + 1), dtype=torch.float64)
+                 for k in range(3)]
+    drawn = set()
+    for seed in range(20):
+        clip = make_clip(background, positives, [], random.Random(seed))
+        assert len(clip.positive_words) == len(clip.positives)
+        for (start, end), k in zip(clip.positives, clip.positive_words, strict=True):
+            torch.testing.assert_close(clip.waveform[start:end], positives[k])
+            drawn.add(k)
+    assert drawn == {0, 1, 2}
+    with pytest.raises(ValueError, match="expected a voice per positive word, got 1 for 3"):
+        TriggerClips([background], positives, [], count=1, clip_seconds=0.1, voices=["x"])
+
+
 def test_frame_labels_mark_50_outputs_after_each_positive() -> None:
     y = frame_labels([(70_000, 80_000), (150_000, 159_000)], 160_000, 1376)
     assert y.shape == (1376,)

@@ -14,12 +14,13 @@ from seqkit.cli import main
 from seqkit.config import from_dict
 from seqkit.data import DataError
 from seqkit.errors import ConfigError
+from seqkit.speech import corpus
 from seqkit.speech.audio import SAMPLE_RATE, resample, write_wav
 from seqkit.speech.detect import detect, detection_stats
 from seqkit.speech.trigger import trigger_loss
 from seqkit.tasks import load_recipe
 from seqkit.tasks.trigger_word import data as trigger_data
-from seqkit.tasks.trigger_word.task import TriggerWordRecipe, TriggerWordTask
+from seqkit.tasks.trigger_word.task import TriggerWordRecipe, TriggerWordTask, voice_group
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(p) is None for p in ("espeak-ng", "flite", "sox")),
@@ -125,6 +126,12 @@ def test_stream_places_the_words_of_each_clip(run) -> None:
     expected = [((2 * SAMPLE_RATE * i + s) / SAMPLE_RATE, (2 * SAMPLE_RATE * i + e) / SAMPLE_RATE)
                 for i in range(3) for s, e in clips.clip(i).positives]
     assert stream.words == expected
+    words = corpus.load(task.recipe.data.words_path("test"))
+    trigger_voices = [v for t, v in zip(words.texts, words.voices, strict=True)
+                      if t == "hey jarvis"]
+    assert stream.voices == [trigger_voices[k] for i in range(3)
+                             for k in clips.clip(i).positive_words]
+    assert len(stream.voices) == len(stream.words) > 0
     negative = task.stream(task.clips("negative"))
     assert negative.words == [] and negative.waveform.numel() >= 0.002 * 3600 * SAMPLE_RATE
 
@@ -156,6 +163,16 @@ def test_evaluate_pools_detections_over_the_streams(run) -> None:
     for limit in (1, 5, 20):  # the lowest FRR of the sweep where FA/h ≤ limit, if any
         assert 0 <= report["metrics"].get(f"frr_at_{limit}_fa_per_hour", 0) <= 1
     assert report["metrics"]["rtf"] > 0 and report["settings"]["negative_hours"] >= 0.002
+    assert "FRR by voice (triggers)       0.4 | ≤1 FA/h (" in printed.output
+    by_voice = task.frr_by_voice(y_hat, frame_seconds, stream, 0.5)
+    assert {f"frr/{v}": f for v, f in by_voice.items()} == {
+        k: v for k, v in report["metrics"].items() if k.startswith("frr/")}
+    groups = {voice_group(v) for v in stream.voices}
+    assert set(by_voice) == groups and groups <= {"flite kal16", "flite awb", "flite rms",
+                                                  "flite slt", "espeak-ng +m6", "espeak-ng +m7",
+                                                  "espeak-ng +f4", "espeak-ng +f5"}
+    misses = sum(f * sum(voice_group(v) == g for v in stream.voices) for g, f in by_voice.items())
+    assert misses == pytest.approx(stats.misses)  # the groups' misses add up to all of them
     bad = seqkit("evaluate", str(run / "whole"), "--split", "train")
     assert bad.exit_code == 1 and "--split: expected one of test, valid" in bad.output
 
@@ -180,6 +197,13 @@ def test_detect_reads_telephone_audio_of_any_length(run, tmp_path) -> None:
     (tmp_path / "empty.wav").write_bytes(b"RIFF")
     bad = seqkit("detect", str(run / "whole"), str(tmp_path / "empty.wav"))
     assert bad.exit_code == 1 and "empty.wav: cannot read WAV audio" in bad.output
+
+
+def test_voice_group_drops_espeaks_accent_only() -> None:
+    assert voice_group("espeak-ng en-gb-scotland+m6") == "espeak-ng +m6"
+    assert voice_group("espeak-ng en-us") == "espeak-ng en-us"
+    assert voice_group("flite slt") == "flite slt"
+    assert voice_group("pico en-US") == "pico en-US"
 
 
 def test_a_model_of_another_task_is_refused(run) -> None:

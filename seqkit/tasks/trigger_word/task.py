@@ -14,6 +14,7 @@ become detections by threshold and refractory period (``speech.StreamingDetector
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -87,6 +88,7 @@ class Stream(NamedTuple):
 
     waveform: Tensor  # (N,)
     words: list[tuple[float, float]]  # (start, end) seconds of every trigger word in it
+    voices: list[str]  # who speaks each of them (empty when the clips do not know)
 
 
 def collate(items: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
@@ -141,7 +143,7 @@ class TriggerWordTask:
         data, detect_ = self.recipe.data, self.recipe.detect
         split = "train" if kind in ("train", "valid") else "test"
         words = _load(str(data.words_path(split)))
-        positives = [words.waveform(i) for i in range(len(words)) if words.texts[i] == self.trigger]
+        trigger = [i for i in range(len(words)) if words.texts[i] == self.trigger]
         negatives = [words.waveform(i) for i in range(len(words)) if words.texts[i] != self.trigger]
         count = {"train": data.clips, "valid": data.valid_clips, "test": detect_.test_clips,
                  "negative": math.ceil((negative_hours or detect_.negative_hours) * 3600
@@ -153,9 +155,12 @@ class TriggerWordTask:
         augment = ({"speed": data.speed, "vtlp": data.vtlp} if kind == "train" else
                    {"gap_seconds": detect_.refractory_seconds + detect_.max_delay_seconds}
                    if kind in ("valid", "test") else {})
+        if kind == "negative":
+            trigger = []
         return TriggerClips([backgrounds.waveform(i) for i in range(len(backgrounds))],
-                            [] if kind == "negative" else positives, negatives, count, seed,
+                            [words.waveform(i) for i in trigger], negatives, count, seed,
                             data.clip_seconds, self.recipe.model, self.recipe.features,
+                            voices=[words.voices[i] for i in trigger] if words.voices else None,
                             **augment)
 
     def batches(self, epoch: int) -> BatchLoader:
@@ -171,15 +176,17 @@ class TriggerWordTask:
         return trigger_loss(model, x, y), y.numel()
 
     def stream(self, clips: TriggerClips) -> Stream:
-        """All of ``clips`` one after the other, with the trigger words' times."""
-        waves, words = [], []
+        """All of ``clips`` one after the other, with the trigger words' times and voices."""
+        waves, words, voices = [], [], []
         for i in range(len(clips)):
             clip = clips.clip(i)
             offset = i * clips.num_samples
             waves.append(clip.waveform)
             words += [((offset + s) / SAMPLE_RATE, (offset + e) / SAMPLE_RATE)
                       for s, e in clip.positives]
-        return Stream(torch.cat(waves), words)
+            if clips.voices is not None:
+                voices += [clips.voices[k] for k in clip.positive_words]
+        return Stream(torch.cat(waves), words, voices)
 
     @property
     def hop_seconds(self) -> float:
@@ -220,6 +227,19 @@ class TriggerWordTask:
         return detection_stats(self._detections(y_hat, frame_seconds, threshold), stream.words,
                                stream.waveform.numel() / SAMPLE_RATE,
                                self.recipe.detect.max_delay_seconds)
+
+    def frr_by_voice(self, y_hat: Tensor, frame_seconds: float, stream: Stream,
+                     threshold: float) -> dict[str, float]:
+        """The false-reject rate of each voice group (:func:`voice_group`) of ``stream``'s
+        trigger words, from its scores ŷ (T_y,) at ``threshold``."""
+        detections = self._detections(y_hat, frame_seconds, threshold)
+        seconds = stream.waveform.numel() / SAMPLE_RATE
+        groups = [voice_group(v) for v in stream.voices]
+        words = {group: [w for w, g in zip(stream.words, groups, strict=True) if g == group]
+                 for group in sorted(set(groups))}
+        return {group: detection_stats(detections, words[group], seconds,
+                                       self.recipe.detect.max_delay_seconds).false_reject_rate
+                for group in words}
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         clips = self.clips("valid")
@@ -270,6 +290,7 @@ class TriggerWordTask:
                    for t, p, n in sweep)]
         metrics = {"frr": positive.false_reject_rate,
                    "fa_per_hour": negative.false_accepts_per_hour, "rtf": rtf}
+        points = {f"{threshold:g}": threshold}  # column → threshold, for the FRR by voice
         for limit in FA_LIMITS:
             reached = [(p.false_reject_rate, t) for t, p, n in sweep
                        if n.false_accepts_per_hour <= limit]
@@ -277,9 +298,23 @@ class TriggerWordTask:
             if reached:
                 frr, t = min(reached)
                 metrics[f"frr_at_{limit}_fa_per_hour"] = frr
+                points[f"≤{limit} FA/h"] = t
                 lines.append(point + f"{100 * frr:.2f}% (threshold {t:g})")
             else:
                 lines.append(point + "none of the thresholds reaches it")
+        if positive_stream.voices:
+            by_voice = {name: self.frr_by_voice(y_positive, frame_seconds, positive_stream, t)
+                        for name, t in points.items()}
+            metrics |= {f"frr/{voice}": frr for voice, frr in by_voice[f"{threshold:g}"].items()}
+            counts = Counter(voice_group(v) for v in positive_stream.voices)
+            heads = [f"{name} ({t:g})" if "FA/h" in name else name for name, t in points.items()]
+            widths = [max(len(head), 7) for head in heads]
+            lines += ["  " + "FRR by voice (triggers)".ljust(26) + " | ".join(
+                          head.rjust(w) for head, w in zip(heads, widths, strict=True)),
+                      *("  " + f"{voice} ({counts[voice]})".ljust(26) + " | ".join(
+                          f"{100 * by_voice[name][voice]:.2f}%".rjust(w)
+                          for name, w in zip(points, widths, strict=True))
+                        for voice in sorted(counts))]
         lines.append(f"how: ŷ per {self.recipe.data.clip_seconds:g} s window every "
                      f"{self.hop_seconds:g} s, detections = runs of ŷ ≥ threshold merged within "
                      "the refractory period; a word is found by a detection starting between its "
@@ -289,6 +324,15 @@ class TriggerWordTask:
                       {"split": split, "threshold": threshold,
                        "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
                        "hop_seconds": self.hop_seconds})
+
+
+def voice_group(speaker: str) -> str:
+    """The voice an evaluation reports by: espeak-ng's variant without its accent
+    ("espeak-ng en-gb+m6" → "espeak-ng +m6"), any other voice as it is ("flite slt")."""
+    engine, _, name = speaker.partition(" ")
+    if engine == "espeak-ng" and "+" in name:
+        return f"{engine} +{name.partition('+')[2]}"
+    return speaker
 
 
 @cache
