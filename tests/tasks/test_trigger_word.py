@@ -206,6 +206,25 @@ def test_voice_group_drops_espeaks_accent_only() -> None:
     assert voice_group("pico en-US") == "pico en-US"
 
 
+def test_backgrounds_made_before_the_music_was_installed_are_made_again(
+        tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(trigger_data, "MUSIC_FOLDER", tmp_path / "moh")
+    data = trigger_data.TriggerDataConfig(dir=str(tmp_path / "data"), train_words=2,
+                                          test_words=2, processes=1)
+    trigger_data.trigger_words(data, seed=0)
+    before = corpus.load(data.backgrounds_path)
+    assert not any(name.startswith("music") for name in before.texts)
+    (tmp_path / "moh").mkdir()
+    write_wav(tmp_path / "moh" / "tune.wav", torch.rand(61 * 8000) - 0.5, 8000)
+    trigger_data.trigger_words(data, seed=0)
+    after = corpus.load(data.backgrounds_path)
+    assert after.texts == [*before.texts, "music tune.wav"]
+    assert after.waveform(len(after) - 1).numel() == 61 * SAMPLE_RATE  # resampled to 16 kHz
+    stamp = data.backgrounds_path.stat().st_mtime_ns
+    trigger_data.trigger_words(data, seed=0)  # complete: nothing made again
+    assert data.backgrounds_path.stat().st_mtime_ns == stamp
+
+
 def test_a_model_of_another_task_is_refused(run) -> None:
     other = seqkit("transcribe", str(run / "whole"), "x.wav")
     assert other.exit_code == 1

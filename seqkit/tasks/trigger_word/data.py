@@ -13,7 +13,7 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
   held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
   and (``data.music``), when Debian's ``asterisk-moh-opsound-wav`` is installed, its music on
-  hold (else a note says what to install).
+  hold (else a note says what to install; installed later, the file is made again with it).
 
 Each word is played at a random level (−26 … −3 dB peak), one in four through a telephone band,
 and drawn from its own seed (seed, split, i). ``prepared.json`` records the trigger phrase and the
@@ -155,6 +155,11 @@ def _trim(waveform: Any, floor: float = 0.02) -> Any:
     return waveform[int(loud[0]):int(loud[-1]) + 1] if loud.numel() else waveform
 
 
+def music_tracks() -> list[Path]:
+    """The WAV files of Debian's music on hold (none when not installed)."""
+    return sorted(MUSIC_FOLDER.glob("*.wav")) if MUSIC_FOLDER.is_dir() else []
+
+
 def backgrounds(music: bool = True) -> Any:
     """The background recordings (module docstring) as Waveforms, named by their texts."""
     import torch
@@ -172,7 +177,7 @@ def backgrounds(music: bool = True) -> Any:
     generator = torch.Generator().manual_seed(0)
     waves.append(1e-4 * torch.randn(60 * 16_000, generator=generator))
     names.append("near-silence")
-    tracks = sorted(MUSIC_FOLDER.glob("*.wav")) if music and MUSIC_FOLDER.is_dir() else []
+    tracks = music_tracks() if music else []
     if music and not tracks:
         status("trigger_words: no music on hold found; apt-get install asterisk-moh-opsound-wav "
                "for music backgrounds")
@@ -203,5 +208,8 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
                                      festival_pitch=data.festival_pitch)
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
-    if not data.backgrounds_path.is_file():
-        corpus.save(data.backgrounds_path, backgrounds(data.music))
+    path = data.backgrounds_path
+    without_music = path.is_file() and not any(
+        name.startswith("music ") for name in corpus.load(path).texts)
+    if not path.is_file() or (data.music and without_music and music_tracks()):
+        corpus.save(path, backgrounds(data.music))  # again once the music is installed
