@@ -143,7 +143,8 @@ class TriggerWordTask:
         data, detect_ = self.recipe.data, self.recipe.detect
         split = "train" if kind in ("train", "valid") else "test"
         words = _load(str(data.words_path(split)))
-        trigger = [i for i in range(len(words)) if words.texts[i] == self.trigger]
+        trigger = [] if kind == "negative" else [i for i in range(len(words))
+                                                  if words.texts[i] == self.trigger]
         negatives = [words.waveform(i) for i in range(len(words)) if words.texts[i] != self.trigger]
         count = {"train": data.clips, "valid": data.valid_clips, "test": detect_.test_clips,
                  "negative": math.ceil((negative_hours or detect_.negative_hours) * 3600
@@ -155,8 +156,6 @@ class TriggerWordTask:
         augment = ({"speed": data.speed, "vtlp": data.vtlp} if kind == "train" else
                    {"gap_seconds": detect_.refractory_seconds + detect_.max_delay_seconds}
                    if kind in ("valid", "test") else {})
-        if kind == "negative":
-            trigger = []
         return TriggerClips([backgrounds.waveform(i) for i in range(len(backgrounds))],
                             [words.waveform(i) for i in trigger], negatives, count, seed,
                             data.clip_seconds, self.recipe.model, self.recipe.features,
@@ -306,15 +305,8 @@ class TriggerWordTask:
             by_voice = {name: self.frr_by_voice(y_positive, frame_seconds, positive_stream, t)
                         for name, t in points.items()}
             metrics |= {f"frr/{voice}": frr for voice, frr in by_voice[f"{threshold:g}"].items()}
-            counts = Counter(voice_group(v) for v in positive_stream.voices)
-            heads = [f"{name} ({t:g})" if "FA/h" in name else name for name, t in points.items()]
-            widths = [max(len(head), 7) for head in heads]
-            lines += ["  " + "FRR by voice (triggers)".ljust(26) + " | ".join(
-                          head.rjust(w) for head, w in zip(heads, widths, strict=True)),
-                      *("  " + f"{voice} ({counts[voice]})".ljust(26) + " | ".join(
-                          f"{100 * by_voice[name][voice]:.2f}%".rjust(w)
-                          for name, w in zip(points, widths, strict=True))
-                        for voice in sorted(counts))]
+            lines += voice_table(points, by_voice,
+                                 Counter(voice_group(v) for v in positive_stream.voices))
         lines.append(f"how: ŷ per {self.recipe.data.clip_seconds:g} s window every "
                      f"{self.hop_seconds:g} s, detections = runs of ŷ ≥ threshold merged within "
                      "the refractory period; a word is found by a detection starting between its "
@@ -324,6 +316,20 @@ class TriggerWordTask:
                       {"split": split, "threshold": threshold,
                        "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
                        "hop_seconds": self.hop_seconds})
+
+
+def voice_table(points: dict[str, float], by_voice: dict[str, dict[str, float]],
+                counts: Counter) -> list[str]:
+    """Lines of FRR by voice (rows, with their number of triggers) at each operating point
+    (columns: name → threshold)."""
+    heads = [f"{name} ({t:g})" if "FA/h" in name else name for name, t in points.items()]
+    widths = [max(len(head), 7) for head in heads]
+    return ["  " + "FRR by voice (triggers)".ljust(26) + " | ".join(
+                head.rjust(w) for head, w in zip(heads, widths, strict=True)),
+            *("  " + f"{voice} ({counts[voice]})".ljust(26) + " | ".join(
+                f"{100 * by_voice[name][voice]:.2f}%".rjust(w)
+                for name, w in zip(points, widths, strict=True))
+              for voice in sorted(counts))]
 
 
 def voice_group(speaker: str) -> str:
