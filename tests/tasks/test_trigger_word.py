@@ -132,6 +132,8 @@ def test_stream_places_the_words_of_each_clip(run) -> None:
     assert stream.voices == [trigger_voices[k] for i in range(3)
                              for k in clips.clip(i).positive_words]
     assert len(stream.voices) == len(stream.words) > 0
+    clips.voices = None  # words saved before their voices were kept
+    assert task.stream(clips).voices == [] and task.stream(clips).words == expected
     negative = task.stream(task.clips("negative"))
     assert negative.words == [] and negative.waveform.numel() >= 0.002 * 3600 * SAMPLE_RATE
 
