@@ -19,8 +19,10 @@ Both detectors see the same 16 kHz audio and are scored alike (``seqkit.speech.d
 scores ≥ threshold is a detection, runs within the refractory period merge, and a word is found by
 a detection starting between its start and its end + 1 s. openWakeWord scores every 80 ms frame
 (1280 samples) as it streams; seqkit scores 10 s windows. Real-time factor: scoring seconds per
-audio second, one CPU thread each. Results: a table on stdout and
-``benchmarks/results/wakeword_vs_openwakeword.json``.
+audio second, one CPU thread each. Besides ``--threshold`` (both detectors), each detector's
+lowest false-reject rate with at most 1, 5 and 20 false accepts per hour among the thresholds
+of ``seqkit evaluate`` (its best threshold, picked on these streams). Results: a table on stdout
+and ``benchmarks/results/wakeword_vs_openwakeword.json``.
 """
 
 import argparse
@@ -35,10 +37,12 @@ import torch
 from seqkit import api
 from seqkit.speech.audio import SAMPLE_RATE, write_wav
 from seqkit.speech.detect import DetectionStats, detect, detection_stats
+from seqkit.tasks.trigger_word.task import FA_LIMITS, THRESHOLDS
 
 HERE = Path(__file__).parent
 PEER_PYTHON = HERE / ".venv-oww" / "bin" / "python"
 OUT = HERE / "results" / "wakeword_vs_openwakeword.json"
+PEER_FRAME_SECONDS = 0.08  # openWakeWord scores every 1280 samples
 
 # Runs in openWakeWord's venv: scores a 16 kHz 16-bit WAV frame by frame, prints JSON.
 PEER_SCRIPT = """
@@ -73,23 +77,27 @@ def peer_scores(wav: Path) -> tuple[torch.Tensor, float]:
     return torch.tensor(result["scores"]), result["seconds"]
 
 
-def score_both(task, stream, name: str, threshold: float, folder: Path) -> dict:
-    """Stats and scoring time of seqkit and openWakeWord on one stream."""
-    seconds = stream.waveform.numel() / SAMPLE_RATE
-    config = task.recipe.detect
+def score_both(task, stream, name: str, folder: Path) -> dict:
+    """Per-frame scores, their frame length and scoring time, of seqkit and openWakeWord on one
+    stream."""
     torch.set_num_threads(1)
     start = time.perf_counter()
-    ours = task.detect(stream.waveform, threshold)
+    ours, frame_seconds = task.scores(stream.waveform)
     ours_time = time.perf_counter() - start
     wav = folder / f"{name}.wav"
     write_wav(wav, stream.waveform)
-    peer, peer_time = peer_scores(wav)
-    theirs = detect(peer, 0.08, threshold, config.refractory_seconds)
+    theirs, theirs_time = peer_scores(wav)
+    return {"seqkit": (ours, frame_seconds, ours_time),
+            "openWakeWord": (theirs, PEER_FRAME_SECONDS, theirs_time)}
 
-    def stats(found) -> DetectionStats:
-        return detection_stats(found, stream.words, seconds, config.max_delay_seconds)
 
-    return {"seqkit": (stats(ours), ours_time), "openWakeWord": (stats(theirs), peer_time)}
+def stats(task, scores: tuple, stream, threshold: float) -> DetectionStats:
+    """The detection counts of one detector's ``scores`` of ``stream`` at ``threshold``."""
+    y_hat, frame_seconds, _ = scores
+    config = task.recipe.detect
+    found = detect(y_hat, frame_seconds, threshold, config.refractory_seconds)
+    return detection_stats(found, stream.words, stream.waveform.numel() / SAMPLE_RATE,
+                           config.max_delay_seconds)
 
 
 def main() -> None:
@@ -105,21 +113,35 @@ def main() -> None:
                  f"jarvis' (train with --set data.trigger='hey jarvis')")
     folder = OUT.parent / "wakeword-streams"
     folder.mkdir(parents=True, exist_ok=True)
-    positive = score_both(task, task.stream(task.clips("test")), "positive", args.threshold,
-                          folder)
-    negatives = task.clips("negative", negative_hours=args.negative_hours)
-    negative = score_both(task, task.stream(negatives), "negative", args.threshold, folder)
+    positive_stream = task.stream(task.clips("test"))
+    negative_stream = task.stream(task.clips("negative", negative_hours=args.negative_hours))
+    positive = score_both(task, positive_stream, "positive", folder)
+    negative = score_both(task, negative_stream, "negative", folder)
+    thresholds = sorted({*THRESHOLDS, args.threshold})
     rows = {}
-    print(f"{'detector':<14} {'FRR':>8} {'FA/h':>8} {'RTF':>8}   (threshold {args.threshold})")
+    print(f"{'detector':<14} {'FRR':>8} {'FA/h':>8} {'RTF':>8}   (threshold {args.threshold})"
+          + "".join(f"{f'FRR at FA/h ≤ {limit}':>20}" for limit in FA_LIMITS))
     for name in ("seqkit", "openWakeWord"):
-        (pos, pos_time), (neg, neg_time) = positive[name], negative[name]
-        rtf = (pos_time + neg_time) / (pos.seconds + neg.seconds)
+        sweep = [(t, stats(task, positive[name], positive_stream, t),
+                  stats(task, negative[name], negative_stream, t)) for t in thresholds]
+        pos, neg = next((p, n) for t, p, n in sweep if t == args.threshold)
+        rtf = (positive[name][2] + negative[name][2]) / (pos.seconds + neg.seconds)
         rows[name] = {"frr": pos.false_reject_rate, "misses": pos.misses, "words": pos.words,
                       "fa_per_hour": neg.false_accepts_per_hour,
                       "false_accepts": neg.false_accepts, "negative_hours": neg.seconds / 3600,
-                      "rtf": rtf}
+                      "rtf": rtf,
+                      "sweep": [{"threshold": t, "frr": p.false_reject_rate,
+                                 "fa_per_hour": n.false_accepts_per_hour} for t, p, n in sweep]}
+        points = []
+        for limit in FA_LIMITS:  # the lowest FRR among thresholds with FA/h ≤ limit
+            reached = [(p.false_reject_rate, t) for t, p, n in sweep
+                       if n.false_accepts_per_hour <= limit]
+            frr, t = min(reached) if reached else (None, None)
+            rows[name][f"frr_at_{limit}_fa_per_hour"] = {"frr": frr, "threshold": t}
+            points.append("none" if frr is None else f"{100 * frr:.1f}% ({t:g})")
         print(f"{name:<14} {100 * pos.false_reject_rate:7.2f}% "
-              f"{neg.false_accepts_per_hour:8.2f} {rtf:8.4f}")
+              f"{neg.false_accepts_per_hour:8.2f} {rtf:8.4f}"
+              + "".join(f"{point:>20}" for point in points))
     OUT.write_text(json.dumps({"threshold": args.threshold, "model": args.model,
                                "results": rows}, indent=1) + "\n")
     print(f"written {OUT}")
