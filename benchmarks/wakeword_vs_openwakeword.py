@@ -35,9 +35,8 @@ from pathlib import Path
 import torch
 
 from seqkit import api
-from seqkit.speech.audio import SAMPLE_RATE, write_wav
-from seqkit.speech.detect import DetectionStats, detect, detection_stats
-from seqkit.tasks.trigger_word.task import FA_LIMITS, THRESHOLDS
+from seqkit.speech.audio import write_wav
+from seqkit.tasks.trigger_word.task import FA_LIMITS, THRESHOLDS, lowest_frr
 
 HERE = Path(__file__).parent
 PEER_PYTHON = HERE / ".venv-oww" / "bin" / "python"
@@ -91,15 +90,6 @@ def score_both(task, stream, name: str, folder: Path) -> dict:
             "openWakeWord": (theirs, PEER_FRAME_SECONDS, theirs_time)}
 
 
-def stats(task, scores: tuple, stream, threshold: float) -> DetectionStats:
-    """The detection counts of one detector's ``scores`` of ``stream`` at ``threshold``."""
-    y_hat, frame_seconds, _ = scores
-    config = task.recipe.detect
-    found = detect(y_hat, frame_seconds, threshold, config.refractory_seconds)
-    return detection_stats(found, stream.words, stream.waveform.numel() / SAMPLE_RATE,
-                           config.max_delay_seconds)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a trigger_word run trained for 'hey jarvis'")
@@ -122,10 +112,13 @@ def main() -> None:
     print(f"{'detector':<14} {'FRR':>8} {'FA/h':>8} {'RTF':>8}   (threshold {args.threshold})"
           + "".join(f"{f'FRR at FA/h ≤ {limit}':>20}" for limit in FA_LIMITS))
     for name in ("seqkit", "openWakeWord"):
-        sweep = [(t, stats(task, positive[name], positive_stream, t),
-                  stats(task, negative[name], negative_stream, t)) for t in thresholds]
+        (y_positive, frame_seconds, positive_time), (y_negative, _, negative_time) = (
+            positive[name], negative[name])
+        sweep = [(t, task.score_stats(y_positive, frame_seconds, positive_stream, t),
+                  task.score_stats(y_negative, frame_seconds, negative_stream, t))
+                 for t in thresholds]
         pos, neg = next((p, n) for t, p, n in sweep if t == args.threshold)
-        rtf = (positive[name][2] + negative[name][2]) / (pos.seconds + neg.seconds)
+        rtf = (positive_time + negative_time) / (pos.seconds + neg.seconds)
         rows[name] = {"frr": pos.false_reject_rate, "misses": pos.misses, "words": pos.words,
                       "fa_per_hour": neg.false_accepts_per_hour,
                       "false_accepts": neg.false_accepts, "negative_hours": neg.seconds / 3600,
@@ -133,10 +126,8 @@ def main() -> None:
                       "sweep": [{"threshold": t, "frr": p.false_reject_rate,
                                  "fa_per_hour": n.false_accepts_per_hour} for t, p, n in sweep]}
         points = []
-        for limit in FA_LIMITS:  # the lowest FRR among thresholds with FA/h ≤ limit
-            reached = [(p.false_reject_rate, t) for t, p, n in sweep
-                       if n.false_accepts_per_hour <= limit]
-            frr, t = min(reached) if reached else (None, None)
+        for limit in FA_LIMITS:
+            frr, t = lowest_frr(sweep, limit) or (None, None)
             rows[name][f"frr_at_{limit}_fa_per_hour"] = {"frr": frr, "threshold": t}
             points.append("none" if frr is None else f"{100 * frr:.1f}% ({t:g})")
         print(f"{name:<14} {100 * pos.false_reject_rate:7.2f}% "

@@ -209,7 +209,6 @@ def trigger_words(data: TriggerDataConfig, seed: int) -> None:
             corpus.save(data.words_path(split), corpus.synthesise(
                 make, count, data.processes, f"trigger_words {split}"))
     path = data.backgrounds_path
-    without_music = path.is_file() and not any(
-        name.startswith("music ") for name in corpus.load(path).texts)
-    if not path.is_file() or (data.music and without_music and music_tracks()):
-        corpus.save(path, backgrounds(data.music))  # again once the music is installed
+    if not path.is_file() or (data.music and music_tracks() and not any(  # music installed since
+            name.startswith("music ") for name in corpus.load(path).texts)):
+        corpus.save(path, backgrounds(data.music))

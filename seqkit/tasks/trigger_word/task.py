@@ -291,13 +291,12 @@ class TriggerWordTask:
                    "fa_per_hour": negative.false_accepts_per_hour, "rtf": rtf}
         points = {f"{threshold:g}": threshold}  # column → threshold, for the FRR by voice
         for limit in FA_LIMITS:
-            reached = [(p.false_reject_rate, t) for t, p, n in sweep
-                       if n.false_accepts_per_hour <= limit]
+            reached = lowest_frr(sweep, limit)
             point = f"  lowest FRR with FA/h ≤ {limit}: "
             if reached:
-                frr, t = min(reached)
+                frr, t = reached
                 metrics[f"frr_at_{limit}_fa_per_hour"] = frr
-                points[f"≤{limit} FA/h"] = t
+                points[f"≤{limit} FA/h ({t:g})"] = t
                 lines.append(point + f"{100 * frr:.2f}% (threshold {t:g})")
             else:
                 lines.append(point + "none of the thresholds reaches it")
@@ -318,14 +317,22 @@ class TriggerWordTask:
                        "hop_seconds": self.hop_seconds})
 
 
+def lowest_frr(sweep: list[tuple[float, DetectionStats, DetectionStats]],
+               limit: float) -> tuple[float, float] | None:
+    """(FRR, threshold) of the lowest false-reject rate among a sweep's (threshold, stats with
+    triggers, stats without) whose false accepts per hour are at most ``limit``; None if none."""
+    reached = [(p.false_reject_rate, t) for t, p, n in sweep
+               if n.false_accepts_per_hour <= limit]
+    return min(reached) if reached else None
+
+
 def voice_table(points: dict[str, float], by_voice: dict[str, dict[str, float]],
                 counts: Counter) -> list[str]:
     """Lines of FRR by voice (rows, with their number of triggers) at each operating point
     (columns: name → threshold)."""
-    heads = [f"{name} ({t:g})" if "FA/h" in name else name for name, t in points.items()]
-    widths = [max(len(head), 7) for head in heads]
+    widths = [max(len(name), 7) for name in points]
     return ["  " + "FRR by voice (triggers)".ljust(26) + " | ".join(
-                head.rjust(w) for head, w in zip(heads, widths, strict=True)),
+                name.rjust(w) for name, w in zip(points, widths, strict=True)),
             *("  " + f"{voice} ({counts[voice]})".ljust(26) + " | ".join(
                 f"{100 * by_voice[name][voice]:.2f}%".rjust(w)
                 for name, w in zip(points, widths, strict=True))
