@@ -18,6 +18,14 @@ taps h(j·down/up − k) form one of ``up`` filters: a polyphase bank run as one
 Speed perturbation (Ko et al. 2015) plays a waveform ``factor`` times faster by reading it as
 sampled at factor · 16 kHz and resampling to 16 kHz: tempo, pitch and formants all scale by
 ``factor``, and N samples become ⌈N / factor⌉.
+
+A channel (microphone, loudspeaker, another synthesiser's vocoder) colours the spectrum; the
+``equalise`` filter imitates one with a zero-phase gain over frequency f (clamped to ≥ 100 Hz):
+
+    G(f) = 10^(s · log2(f / 1000 Hz) / 20) / √(1 + (f / f_c)^8)
+
+a spectral tilt of s dB per octave around 1 kHz times a 4th-order Butterworth low-pass magnitude
+with cutoff f_c (None: no low-pass), applied as X(f) · G(f) on the waveform's real FFT.
 """
 
 import math
@@ -126,3 +134,19 @@ def change_speed(waveform: Tensor, factor: float, resolution: int = 100) -> Tens
     if orig < 1:
         raise ValueError(f"change_speed: expected a factor ≥ 1/{resolution}, got {factor}")
     return resample(waveform, orig, resolution)
+
+
+def equalise(waveform: Tensor, tilt: float, cutoff: float | None = None,
+             sample_rate: int = SAMPLE_RATE) -> Tensor:
+    """``waveform`` (..., N) through G(f) of the module docstring: ``tilt`` s in dB per octave
+    around 1 kHz (> 0: brighter), low-pass ``cutoff`` f_c in Hz (None: none). (..., N)."""
+    if cutoff is not None and cutoff <= 0:
+        raise ValueError(f"equalise: expected a cutoff > 0 Hz, got {cutoff}")
+    N = waveform.shape[-1]
+    f = torch.fft.rfftfreq(N, 1 / sample_rate, dtype=torch.float64,
+                           device=waveform.device).clamp(min=100.0)
+    G = 10 ** (tilt * torch.log2(f / 1000) / 20)
+    if cutoff is not None:
+        G = G / torch.sqrt(1 + (f / cutoff) ** 8)
+    X = torch.fft.rfft(waveform.double(), dim=-1)
+    return torch.fft.irfft(X * G, n=N, dim=-1).to(waveform.dtype)

@@ -16,6 +16,7 @@ The default features (hop 29 samples at 16 kHz: T = 5518 for 10 s) give T_y = 13
 10 s, the assignment's 1375 up to rounding, so 50 frames are 0.36 s.
 """
 
+import math
 import random
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -28,7 +29,7 @@ from seqkit.config import require
 from seqkit.core import BatchNorm, Dense, Dropout, binary_cross_entropy_with_logits
 from seqkit.core.init import initialise_
 from seqkit.rnn import RNN
-from seqkit.speech.audio import SAMPLE_RATE, change_speed
+from seqkit.speech.audio import SAMPLE_RATE, change_speed, equalise
 from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
 
 TRIGGER_FEATURES = FeatureConfig(n_fft=400, win_length=400, hop_length=29, n_mels=40)
@@ -128,13 +129,17 @@ def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: ran
     return None
 
 
+LOWPASS_HZ = (2500.0, 7000.0)  # the range of the random low-pass cutoffs (log-uniform)
+
+
 def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tensor],
               rng: random.Random, max_positives: int = 4, max_negatives: int = 2,
-              speed: float = 0.0, gap: int = 0) -> Clip:
+              speed: float = 0.0, gap: int = 0, tilt: float = 0.0, lowpass: float = 0.0) -> Clip:
     """``background`` (N,) with 0..max_positives positive and 0..max_negatives negative words
     (drawn from the lists) added at random non-overlapping positions; a word that finds no free
     place in 100 attempts is left out. With ``speed`` > 0 each word is played
-    1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``). Positive words
+    1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``); with ``tilt`` or
+    ``lowpass`` > 0 it passes through a random channel (:func:`colour`). Positive words
     are at least ``gap`` samples apart (test clips: each trigger detectable on its own). The
     clip records which positive word went where (``Clip.positive_words``)."""
     for kind, words in (("positive", positives), ("negative", negatives)):
@@ -152,6 +157,8 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
             word = words[k]
             if speed > 0:
                 word = change_speed(word, 1 + rng.uniform(-speed, speed))[:background.numel()]
+            if tilt > 0 or lowpass > 0:
+                word = colour(word, rng, tilt, lowpass)
             apart = ([(s - gap, e + gap) for s, e, _ in placed["positive"]]
                      if kind == "positive" else [])
             span = _place(word.numel(), waveform.numel(), taken + apart, rng)
@@ -162,6 +169,17 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
     positive, negative = sorted(placed["positive"]), sorted(placed["negative"])
     return Clip(waveform, [(s, e) for s, e, _ in positive], [(s, e) for s, e, _ in negative],
                 [k for _, _, k in positive])
+
+
+def colour(word: Tensor, rng: random.Random, tilt: float, lowpass: float) -> Tensor:
+    """``word`` (N,) through a random channel at its own peak: ``audio.equalise`` with a tilt
+    drawn from U(−tilt, tilt) dB per octave and, with probability ``lowpass``, a low-pass at a
+    cutoff log-uniform in :data:`LOWPASS_HZ` (other engines' voices differ most above 4 kHz)."""
+    s = rng.uniform(-tilt, tilt)
+    low, high = (math.log(f) for f in LOWPASS_HZ)
+    f_c = math.exp(rng.uniform(low, high)) if rng.random() < lowpass else None
+    coloured = equalise(word, s, f_c)
+    return coloured * (word.abs().max() / coloured.abs().max().clamp(min=1e-9))
 
 
 def frame_labels(positives: list[tuple[int, int]], num_samples: int, num_outputs: int,
@@ -188,7 +206,8 @@ class TriggerClips(torch.utils.data.Dataset):
     call, so iteration order and restarts do not change the data. Augmentation (training clips):
     ``speed``, each word played 1 + U(−speed, speed) times as fast; ``vtlp``, the clip's mel axis
     warped by α = 1 + U(−vtlp, vtlp) (vocal-tract length perturbation), both drawn from the
-    clip's seed. ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
+    clip's seed; ``tilt`` and ``lowpass``, each word through a random channel (:func:`colour`).
+    ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
     each positive word, when known (evaluation by voice).
     """
 
@@ -198,7 +217,8 @@ class TriggerClips(torch.utils.data.Dataset):
                  model: TriggerWordConfig | None = None,
                  features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50,
                  speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0,
-                 voices: list[str] | None = None) -> None:
+                 voices: list[str] | None = None, tilt: float = 0.0,
+                 lowpass: float = 0.0) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
@@ -210,7 +230,7 @@ class TriggerClips(torch.utils.data.Dataset):
         self.voices = voices
         self.count, self.seed = count, seed
         self.features, self.label_frames = features, label_frames
-        self.speed, self.vtlp = speed, vtlp
+        self.speed, self.vtlp, self.tilt, self.lowpass = speed, vtlp, tilt, lowpass
         self.gap = int(gap_seconds * SAMPLE_RATE)
         config = model or TriggerWordConfig()
         T = features.num_frames(self.num_samples)
@@ -224,7 +244,8 @@ class TriggerClips(torch.utils.data.Dataset):
         background = rng.choice(self.backgrounds)
         start = rng.randint(0, background.numel() - self.num_samples)
         return make_clip(background[start:start + self.num_samples], self.positives,
-                         self.negatives, rng, speed=self.speed, gap=self.gap)
+                         self.negatives, rng, speed=self.speed, gap=self.gap,
+                         tilt=self.tilt, lowpass=self.lowpass)
 
     def warp(self, i: int) -> float:
         """Clip i's VTLP factor α (1: none), from its own seed."""

@@ -1,5 +1,5 @@
 """WAV reading (every common encoding, channels averaged), atomic writing, windowed-sinc
-resampling, speed perturbation."""
+resampling, speed perturbation, the equalising channel filter."""
 
 import math
 import wave
@@ -11,7 +11,14 @@ import torch
 from scipy.io import wavfile
 
 from seqkit.data import DataError
-from seqkit.speech.audio import change_speed, read_wav, read_wav_with_rate, resample, write_wav
+from seqkit.speech.audio import (
+    change_speed,
+    equalise,
+    read_wav,
+    read_wav_with_rate,
+    resample,
+    write_wav,
+)
 
 
 def _tone(freq: float, rate: int, seconds: float = 1.0, dtype=torch.float64) -> torch.Tensor:
@@ -68,6 +75,27 @@ def test_change_speed_is_the_identity_at_one_and_rounds_the_factor() -> None:
     torch.testing.assert_close(change_speed(x, 1.104), change_speed(x, 1.1))
     with pytest.raises(ValueError, match=r"change_speed: expected a factor ≥ 1/100, got 0.001"):
         change_speed(x, 0.001)
+
+
+@pytest.mark.parametrize(("tilt", "cutoff"), [(0.0, None), (6.0, None), (-4.5, 3000.0)])
+@pytest.mark.parametrize("freq", [250.0, 1000.0, 3000.0, 6000.0])
+def test_equalise_scales_a_tone_by_the_gain_curve(tilt: float, cutoff: float | None,
+                                                  freq: float) -> None:
+    x = _tone(freq, 16_000)  # a whole number of periods: one FFT bin
+    octaves = math.log2(freq / 1000)
+    gain = 10 ** (tilt * octaves / 20) / math.sqrt(1 + (freq / cutoff) ** 8 if cutoff else 1)
+    torch.testing.assert_close(equalise(x, tilt, cutoff), gain * x, rtol=0, atol=1e-9)
+
+
+def test_equalise_at_the_cutoff_halves_the_power_and_keeps_shape_and_dtype() -> None:
+    x = torch.stack([_tone(2000.0, 16_000, dtype=torch.float32), _tone(500.0, 16_000,
+                                                                      dtype=torch.float32)])
+    y = equalise(x, 0.0, 2000.0)
+    assert y.shape == x.shape and y.dtype == torch.float32
+    assert y[0].pow(2).mean() / x[0].pow(2).mean() == pytest.approx(0.5, abs=1e-4)
+    assert y[1].pow(2).mean() / x[1].pow(2).mean() == pytest.approx(1.0, abs=1e-3)
+    with pytest.raises(ValueError, match=r"equalise: expected a cutoff > 0 Hz, got 0"):
+        equalise(x, 0.0, 0)
 
 
 def test_resample_errors() -> None:

@@ -15,6 +15,7 @@ from seqkit.speech.trigger import (
     TriggerClips,
     TriggerWordConfig,
     TriggerWordModel,
+    colour,
     frame_labels,
     make_clip,
     trigger_loss,
@@ -201,3 +202,40 @@ def test_clip_augmentation_is_drawn_per_clip_from_its_seed() -> None:
     torch.testing.assert_close(warped[2][0], again[2][0], rtol=0, atol=0)
     assert not torch.equal(warped[2][0], plain[2][0])
     torch.testing.assert_close(warped[2][1], plain[2][1])  # VTLP keeps the labels
+
+
+def test_colour_keeps_the_peak_and_draws_its_channel_from_the_rng() -> None:
+    g = torch.Generator().manual_seed(0)
+    word = torch.randn(4000, generator=g, dtype=torch.float64)
+    high = torch.fft.rfftfreq(4000, 1 / 16_000) > 7000
+
+    def energy_above_7k(x: torch.Tensor) -> float:
+        return float(torch.fft.rfft(x)[high].abs().pow(2).sum())
+
+    coloured = [colour(word, random.Random(seed), 6.0, 1.0) for seed in range(8)]
+    for x in coloured:
+        assert x.abs().max() == pytest.approx(float(word.abs().max()))
+        assert energy_above_7k(x) / x.pow(2).sum() < energy_above_7k(word) / word.pow(2).sum()
+    torch.testing.assert_close(colour(word, random.Random(3), 6.0, 1.0), coloured[3])
+    assert not torch.equal(coloured[0], coloured[1])
+    flat = colour(word, random.Random(0), 0.0, 0.0)  # no tilt, no low-pass: the word itself
+    torch.testing.assert_close(flat, word)
+
+
+def test_make_clip_colours_words_only_when_asked() -> None:
+    background = torch.zeros(4000, dtype=torch.float64)
+    g = torch.Generator().manual_seed(1)
+    positives = [torch.randn(300, generator=g, dtype=torch.float64)]
+    placed = 0
+    for seed in range(10):
+        plain = make_clip(background, positives, [], random.Random(seed))
+        again = make_clip(background, positives, [], random.Random(seed), tilt=0.0, lowpass=0.0)
+        torch.testing.assert_close(plain.waveform, again.waveform, rtol=0, atol=0)
+        coloured = make_clip(background, positives, [], random.Random(seed), tilt=6.0,
+                             lowpass=0.5)
+        for s, e in coloured.positives:
+            assert not torch.allclose(coloured.waveform[s:e], positives[0])
+            assert coloured.waveform[s:e].abs().max() == pytest.approx(
+                float(positives[0].abs().max()))
+            placed += 1
+    assert placed > 5

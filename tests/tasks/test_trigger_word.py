@@ -244,6 +244,7 @@ def test_recipe_and_data_errors_name_the_key(run) -> None:
     for section, key, value, expected in (
             ("data", "voices", "many", "one of all, numbered"),
             ("data", "speed", 0.5, "in [0, 0.5)"), ("data", "vtlp", -0.1, "in [0, 0.5)"),
+            ("data", "tilt", 13, "in [0, 12] dB per octave"), ("data", "lowpass", 1.5, "in [0, 1]"),
             ("detect", "hop_seconds", 0, "> 0"),
             ("detect", "hop_seconds", 11.0, "≤ data.clip_seconds (10.0)")):
         with pytest.raises(ConfigError) as error:

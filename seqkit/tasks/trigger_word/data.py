@@ -69,6 +69,8 @@ class TriggerDataConfig:
     confusables: bool = False  # CONFUSABLE_WORDS among the training negatives too
     speed: float = 0.0  # each training word played 1 ± U(0, speed) times as fast (0: none)
     vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
+    tilt: float = 0.0  # each training word's spectrum tilted by U(−tilt, tilt) dB per octave
+    lowpass: float = 0.0  # and low-passed at 2.5–7 kHz with this probability (0: never)
     festival: float = 0.0  # share of training words by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
@@ -87,6 +89,8 @@ class TriggerDataConfig:
         require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
+        require(0 <= self.tilt <= 12, "data.tilt", "in [0, 12] dB per octave", self.tilt)
+        require(0 <= self.lowpass <= 1, "data.lowpass", "in [0, 1]", self.lowpass)
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
         check_shares(self.engines)
