@@ -36,7 +36,7 @@ import torch
 
 from seqkit import api
 from seqkit.speech.audio import write_wav
-from seqkit.tasks.trigger_word.task import FA_LIMITS, THRESHOLDS, lowest_frr
+from seqkit.tasks.trigger_word.task import FA_LIMITS, lowest_frr
 
 HERE = Path(__file__).parent
 PEER_PYTHON = HERE / ".venv-oww" / "bin" / "python"
@@ -107,16 +107,14 @@ def main() -> None:
     negative_stream = task.stream(task.clips("negative", negative_hours=args.negative_hours))
     positive = score_both(task, positive_stream, "positive", folder)
     negative = score_both(task, negative_stream, "negative", folder)
-    thresholds = sorted({*THRESHOLDS, args.threshold})
     rows = {}
     print(f"{'detector':<14} {'FRR':>8} {'FA/h':>8} {'RTF':>8}   (threshold {args.threshold})"
           + "".join(f"{f'FRR at FA/h ≤ {limit}':>20}" for limit in FA_LIMITS))
     for name in ("seqkit", "openWakeWord"):
         (y_positive, frame_seconds, positive_time), (y_negative, _, negative_time) = (
             positive[name], negative[name])
-        sweep = [(t, task.score_stats(y_positive, frame_seconds, positive_stream, t),
-                  task.score_stats(y_negative, frame_seconds, negative_stream, t))
-                 for t in thresholds]
+        sweep = task.sweep(y_positive, y_negative, frame_seconds, positive_stream,
+                           negative_stream, args.threshold)
         pos, neg = next((p, n) for t, p, n in sweep if t == args.threshold)
         rtf = (positive_time + negative_time) / (pos.seconds + neg.seconds)
         rows[name] = {"frr": pos.false_reject_rate, "misses": pos.misses, "words": pos.words,

@@ -228,6 +228,15 @@ class TriggerWordTask:
                                stream.waveform.numel() / SAMPLE_RATE,
                                self.recipe.detect.max_delay_seconds)
 
+    def sweep(self, y_positive: Tensor, y_negative: Tensor, frame_seconds: float,
+              positive: Stream, negative: Stream,
+              threshold: float) -> list[tuple[float, DetectionStats, DetectionStats]]:
+        """(threshold, stats with triggers, stats without) at each of :data:`THRESHOLDS` and
+        ``threshold``, from the scores ŷ (T_y,) of the streams with and without triggers."""
+        return [(t, self.score_stats(y_positive, frame_seconds, positive, t),
+                 self.score_stats(y_negative, frame_seconds, negative, t))
+                for t in sorted({*THRESHOLDS, threshold})]
+
     def frr_by_voice(self, y_hat: Tensor, frame_seconds: float, stream: Stream,
                      threshold: float) -> dict[str, float]:
         """The false-reject rate of each voice group (:func:`voice_group`) of ``stream``'s
@@ -274,9 +283,8 @@ class TriggerWordTask:
         finally:
             torch.set_num_threads(threads)
         positive = self.score_stats(y_positive, frame_seconds, positive_stream, threshold)
-        sweep = [(t, self.score_stats(y_positive, frame_seconds, positive_stream, t),
-                  self.score_stats(y_negative, frame_seconds, negative_stream, t))
-                 for t in sorted({*THRESHOLDS, threshold})]
+        sweep = self.sweep(y_positive, y_negative, frame_seconds, positive_stream,
+                           negative_stream, threshold)
         signature = (f"threshold:{threshold}|refractory:{config.refractory_seconds}s|"
                      f"max_delay:{config.max_delay_seconds}s|hop:{self.hop_seconds:g}s")
         voices = "held-out voices (espeak-ng variants m6, m7, f4, f5 and flite)"
