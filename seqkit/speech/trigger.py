@@ -30,7 +30,7 @@ from seqkit.core import BatchNorm, Dense, Dropout, binary_cross_entropy_with_log
 from seqkit.core.init import initialise_
 from seqkit.rnn import RNN
 from seqkit.speech.audio import SAMPLE_RATE, change_speed, equalise
-from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise
+from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise, spec_augment
 
 TRIGGER_FEATURES = FeatureConfig(n_fft=400, win_length=400, hop_length=29, n_mels=40)
 
@@ -129,6 +129,7 @@ def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: ran
     return None
 
 
+MASK_SECONDS = 0.1  # the longest SpecAugment time mask of a training clip
 LOWPASS_HZ = (2500.0, 7000.0)  # the range of the random low-pass cutoffs (log-uniform)
 
 
@@ -206,7 +207,9 @@ class TriggerClips(torch.utils.data.Dataset):
     call, so iteration order and restarts do not change the data. Augmentation (training clips):
     ``speed``, each word played 1 + U(−speed, speed) times as fast; ``vtlp``, the clip's mel axis
     warped by α = 1 + U(−vtlp, vtlp) (vocal-tract length perturbation), both drawn from the
-    clip's seed; ``tilt`` and ``lowpass``, each word through a random channel (:func:`colour`).
+    clip's seed; ``tilt`` and ``lowpass``, each word through a random channel (:func:`colour`);
+    ``spec_augment``, the clip's normalised log-mels masked (:func:`spec_augment`: 2 masks of up
+    to 8 mel bands, 2 of up to :data:`MASK_SECONDS`), also drawn from the clip's seed.
     ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
     each positive word, when known (evaluation by voice).
     """
@@ -218,7 +221,7 @@ class TriggerClips(torch.utils.data.Dataset):
                  features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50,
                  speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0,
                  voices: list[str] | None = None, tilt: float = 0.0,
-                 lowpass: float = 0.0) -> None:
+                 lowpass: float = 0.0, spec_augment: bool = False) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
@@ -231,6 +234,7 @@ class TriggerClips(torch.utils.data.Dataset):
         self.count, self.seed = count, seed
         self.features, self.label_frames = features, label_frames
         self.speed, self.vtlp, self.tilt, self.lowpass = speed, vtlp, tilt, lowpass
+        self.spec_augment = spec_augment
         self.gap = int(gap_seconds * SAMPLE_RATE)
         config = model or TriggerWordConfig()
         T = features.num_frames(self.num_samples)
@@ -256,5 +260,11 @@ class TriggerClips(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
         clip = self.clip(i)
         x = normalise(log_mel_spectrogram(clip.waveform, self.features, self.warp(i)))  # (T, F)
+        if self.spec_augment:
+            generator = torch.Generator().manual_seed(
+                random.Random(f"{self.seed}:{i}:mask").getrandbits(63))
+            x = spec_augment(x, time_width=round(MASK_SECONDS * SAMPLE_RATE
+                                                 / self.features.hop_length),
+                             generator=generator)
         y = frame_labels(clip.positives, self.num_samples, self.num_outputs, self.label_frames)
         return x, y

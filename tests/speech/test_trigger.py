@@ -239,3 +239,30 @@ def test_make_clip_colours_words_only_when_asked() -> None:
                 float(positives[0].abs().max()))
             placed += 1
     assert placed > 5
+
+
+def test_spec_augment_masks_bands_and_spans_drawn_from_the_clips_seed() -> None:
+    g = torch.Generator().manual_seed(0)
+    backgrounds = [torch.randn(20_000, generator=g) * 0.01]
+    positives = [torch.randn(1600, generator=g) * 0.3]
+    features = FeatureConfig(n_mels=16, hop_length=160)  # 0.1 s = 10 frames
+
+    def clips(seed: str, spec_augment: bool) -> TriggerClips:
+        return TriggerClips(backgrounds, positives, positives, count=6, seed=seed,
+                            clip_seconds=1.0, model=TINY, features=features,
+                            spec_augment=spec_augment)
+
+    plain, masked = clips("0:train:0", False), clips("0:train:0", True)
+    for i in range(6):
+        (x, y), (x_masked, y_masked) = plain[i], masked[i]
+        torch.testing.assert_close(y_masked, y)  # masks keep the labels
+        zero = x_masked == 0
+        bands, frames = zero.all(0), zero.all(1)
+        assert bands.sum() <= 16 and frames.sum() <= 20  # 2 × up to 8 bands, 2 × up to 10 frames
+        torch.testing.assert_close(x_masked[~zero], x[~zero], rtol=0, atol=0)
+        assert torch.equal(zero, bands.unsqueeze(0) | frames.unsqueeze(1))  # whole bands, spans
+        torch.testing.assert_close(masked[i][0], x_masked, rtol=0, atol=0)  # same on every call
+    drawn = [masked[i][0] == 0 for i in range(6)]
+    assert len({tuple(m.all(0).nonzero().flatten().tolist()) for m in drawn}) > 1
+    other = clips("0:train:1", True)
+    assert any(not torch.equal(other[i][0] == 0, drawn[i]) for i in range(6))

@@ -71,6 +71,7 @@ class TriggerDataConfig:
     vtlp: float = 0.0  # each training clip's mel axis warped by α = 1 ± U(0, vtlp) (0: none)
     tilt: float = 0.0  # each training word's spectrum tilted by U(−tilt, tilt) dB per octave
     lowpass: float = 0.0  # and low-passed at 2.5–7 kHz with this probability (0: never)
+    spec_augment: bool = False  # SpecAugment masks on training log-mels (2 × 8 bands, 2 × 0.1 s)
     festival: float = 0.0  # share of training words by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
