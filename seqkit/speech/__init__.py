@@ -31,6 +31,7 @@ from seqkit.speech.detect import (
     StreamingDetector,
     detect,
     detection_stats,
+    lowest_threshold,
     score_audio,
 )
 from seqkit.speech.digits import LABELS, Utterance, digit_utterances, random_voice, read_out
@@ -81,6 +82,7 @@ __all__ = [
     "frame_labels",
     "greedy_decode",
     "log_mel_spectrogram",
+    "lowest_threshold",
     "make_clip",
     "mel_filterbank",
     "mix_at_snr",

@@ -92,6 +92,26 @@ def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
     return detector.push(scores) + detector.flush()
 
 
+def lowest_threshold(scores: Tensor, frame_seconds: float, seconds: float, limit: float,
+                     refractory_seconds: float = 1.0, start: float = 0.1) -> float | None:
+    """The lowest threshold ≥ ``start`` at which scores ŷ (T_y,) of ``seconds`` of audio
+    without the trigger give at most ``limit`` detections (false accepts) per hour; None if only
+    a threshold above 1 would.
+
+    With k the most false accepts the audio's length allows, a threshold just above the
+    (k + 1)-th highest detection score leaves at most k of those detections, and no lower one
+    does. A higher threshold can split a detection in two (its frames dip below it for longer
+    than the refractory period), so the count is checked and the step repeated until it holds.
+    """
+    allowed = math.floor(limit * seconds / 3600 + 1e-9)
+    threshold = start
+    while len(found := detect(scores, frame_seconds, threshold, refractory_seconds)) > allowed:
+        threshold = math.nextafter(sorted(d.score for d in found)[-allowed - 1], math.inf)
+        if threshold > 1:
+            return None
+    return threshold
+
+
 def score_audio(model: "TriggerWordModel", waveform: Tensor, features: FeatureConfig,
                 window_seconds: float = 10.0, batch_windows: int = 16,
                 hop_seconds: float | None = None) -> tuple[Tensor, float]:

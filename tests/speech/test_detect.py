@@ -9,6 +9,7 @@ from seqkit.speech.detect import (
     StreamingDetector,
     detect,
     detection_stats,
+    lowest_threshold,
     score_audio,
 )
 from seqkit.speech.features import FeatureConfig
@@ -97,3 +98,48 @@ def test_score_audio_with_overlapping_windows_keeps_each_later_windows_second_ha
         window, _ = score_audio(model, audio[8000 * k:8000 * (k + 2)], features, 1.0)
         kept = half[T_y + 11 * (k - 1):T_y + 11 * k]
         torch.testing.assert_close(kept, window[11:11 + kept.numel()], rtol=1e-6, atol=1e-6)
+
+
+def _hour(peaks: dict[int, float]) -> torch.Tensor:
+    """An hour of scores ŷ at 0.1 s per frame: 0 but for ``peaks`` (frame → ŷ)."""
+    y = torch.zeros(36_000)
+    for t, value in peaks.items():
+        y[t] = value
+    return y
+
+
+def test_lowest_threshold_leaves_at_most_the_allowed_false_accepts_and_no_lower_one_does() -> None:
+    y = _hour({1000: 0.95, 5000: 0.8, 9000: 0.7, 13_000: 0.4})
+
+    def count(threshold: float) -> int:
+        return len(detect(y, 0.1, threshold))
+
+    for limit, allowed, above in ((0, 0, 0.95), (1, 1, 0.8), (2.5, 2, 0.7), (3, 3, 0.4)):
+        t = lowest_threshold(y, 0.1, 3600.0, limit)
+        assert t > float(torch.tensor(above)) and t == pytest.approx(above)
+        assert count(t) == allowed and count(float(torch.tensor(above))) == allowed + 1
+    assert lowest_threshold(y, 0.1, 3600.0, 4) == 0.1  # four detections: the start already
+    assert lowest_threshold(y, 0.1, 1800.0, 2) > 0.8  # half an hour at 2 per hour: 1 allowed
+    assert lowest_threshold(_hour({10: 1.0}), 0.1, 3600.0, 0) is None  # nothing above 1
+
+
+def test_lowest_threshold_counts_a_detection_that_splits_at_a_higher_threshold() -> None:
+    # one detection at 0.1 (ŷ = 0.3 between its peaks 0.6 and 0.5, 3 s apart): two above 0.3
+    y = _hour({1000: 0.9, 20_000: 0.6, 20_030: 0.5, 30_000: 0.4})
+    y[20_001:20_030] = 0.3
+    assert len(detect(y, 0.1, 0.1)) == 3 and len(detect(y, 0.1, 0.45)) == 3
+    t = lowest_threshold(y, 0.1, 3600.0, 2)
+    assert t > float(torch.tensor(0.5)) and t == pytest.approx(0.5)  # not just above 0.4
+    assert len(detect(y, 0.1, t)) == 2
+
+
+def test_lowest_threshold_equals_a_search_over_every_score() -> None:
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        y = torch.rand(36_000, generator=g) ** 8  # mostly low, a few high frames
+        y = torch.nn.functional.avg_pool1d(y.view(1, 1, -1), 5, 1, 2).flatten()  # smooth runs
+        for limit in (1, 5, 20):
+            t = lowest_threshold(y, 0.1, 3600.0, limit)
+            assert t is not None and len(detect(y, 0.1, t)) <= limit
+            lower = [v for v in y.unique().tolist() if 0.1 <= v < t]
+            assert all(len(detect(y, 0.1, v)) > limit for v in lower[-20:])

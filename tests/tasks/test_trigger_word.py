@@ -16,11 +16,17 @@ from seqkit.data import DataError
 from seqkit.errors import ConfigError
 from seqkit.speech import corpus
 from seqkit.speech.audio import SAMPLE_RATE, resample, write_wav
-from seqkit.speech.detect import detect, detection_stats
+from seqkit.speech.detect import detect, detection_stats, lowest_threshold
 from seqkit.speech.trigger import trigger_loss
 from seqkit.tasks import load_recipe
 from seqkit.tasks.trigger_word import data as trigger_data
-from seqkit.tasks.trigger_word.task import TriggerWordRecipe, TriggerWordTask, voice_group
+from seqkit.tasks.trigger_word.task import (
+    THRESHOLDS,
+    TriggerWordRecipe,
+    TriggerWordTask,
+    lowest_frr,
+    voice_group,
+)
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(p) is None for p in ("espeak-ng", "flite", "sox")),
@@ -177,6 +183,23 @@ def test_evaluate_pools_detections_over_the_streams(run) -> None:
     assert misses == pytest.approx(stats.misses)  # the groups' misses add up to all of them
     bad = seqkit("evaluate", str(run / "whole"), "--split", "train")
     assert bad.exit_code == 1 and "--split: expected one of test, valid" in bad.output
+
+
+def test_sweep_adds_the_lowest_threshold_of_each_false_accept_limit(run) -> None:
+    task = api.load(run / "whole", task="trigger_word")
+    positive, negative = task.stream(task.clips("test")), task.stream(task.clips("negative"))
+    y_positive, frame_seconds = task.scores(positive.waveform)
+    y_negative, _ = task.scores(negative.waveform)
+    sweep = task.sweep(y_positive, y_negative, frame_seconds, positive, negative, 0.5)
+    seconds = negative.waveform.numel() / SAMPLE_RATE
+    exact = lowest_threshold(y_negative, frame_seconds, seconds, 1, 1.0, 0.1)
+    assert [t for t, _, _ in sweep] == sorted({*THRESHOLDS, 0.5, exact} - {None})
+    for t, p, n in sweep:  # the same counts as scoring each threshold alone
+        assert p == task.score_stats(y_positive, frame_seconds, positive, t)
+        assert n.false_accepts == len(detect(y_negative, frame_seconds, t, 1.0))
+    # 7 s of audio allow no false accept at 1, 5 or 20 per hour
+    ok = [t for t, _, n in sweep if n.false_accepts == 0]
+    assert exact is not None and min(ok) == exact and lowest_frr(sweep, 1)[1] in ok
 
 
 def test_detect_reads_telephone_audio_of_any_length(run, tmp_path) -> None:

@@ -28,7 +28,14 @@ from seqkit.data import BatchLoader, prepare
 from seqkit.errors import ConfigError
 from seqkit.speech import corpus
 from seqkit.speech.audio import SAMPLE_RATE, read_wav
-from seqkit.speech.detect import Detection, DetectionStats, detect, detection_stats, score_audio
+from seqkit.speech.detect import (
+    Detection,
+    DetectionStats,
+    detect,
+    detection_stats,
+    lowest_threshold,
+    score_audio,
+)
 from seqkit.speech.features import FeatureConfig
 from seqkit.speech.trigger import (
     TRIGGER_FEATURES,
@@ -232,11 +239,17 @@ class TriggerWordTask:
     def sweep(self, y_positive: Tensor, y_negative: Tensor, frame_seconds: float,
               positive: Stream, negative: Stream,
               threshold: float) -> list[tuple[float, DetectionStats, DetectionStats]]:
-        """(threshold, stats with triggers, stats without) at each of :data:`THRESHOLDS` and
-        ``threshold``, from the scores ŷ (T_y,) of the streams with and without triggers."""
+        """(threshold, stats with triggers, stats without) at each of :data:`THRESHOLDS`,
+        ``threshold`` and, for each limit of :data:`FA_LIMITS`, the lowest threshold with at most
+        that many false accepts per hour (``speech.lowest_threshold``), from the scores ŷ (T_y,)
+        of the streams with and without triggers."""
+        seconds = negative.waveform.numel() / SAMPLE_RATE
+        exact = {lowest_threshold(y_negative, frame_seconds, seconds, limit,
+                                  self.recipe.detect.refractory_seconds, min(THRESHOLDS))
+                 for limit in FA_LIMITS}
         return [(t, self.score_stats(y_positive, frame_seconds, positive, t),
                  self.score_stats(y_negative, frame_seconds, negative, t))
-                for t in sorted({*THRESHOLDS, threshold})]
+                for t in sorted({*THRESHOLDS, threshold, *exact} - {None})]
 
     def frr_by_voice(self, y_hat: Tensor, frame_seconds: float, stream: Stream,
                      threshold: float) -> dict[str, float]:
@@ -266,7 +279,8 @@ class TriggerWordTask:
         """False rejects on the held-out clips with triggers, false accepts per hour on held-out
         audio without them, and the real-time factor of scoring it on one CPU thread; the same
         at every threshold of :data:`THRESHOLDS`, and the lowest FRR with at most 1, 5 and 20
-        false accepts per hour among them (:data:`FA_LIMITS`)."""
+        false accepts per hour (:data:`FA_LIMITS`), at the lowest threshold that allows no
+        more (:meth:`sweep`)."""
         if split not in ("test", "valid"):
             raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
         config = self.recipe.detect
@@ -320,7 +334,8 @@ class TriggerWordTask:
                      f"{self.hop_seconds:g} s, detections = runs of ŷ ≥ threshold merged within "
                      "the refractory period; a word is found by a detection starting between its "
                      "start and its end + max_delay; FRR from the clips with triggers, FA/h from "
-                     "the audio without; the sweep's best thresholds are picked on these streams")
+                     "the audio without; the sweep adds the lowest threshold with at most 1, 5 "
+                     "and 20 FA/h: operating points picked on these streams")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "threshold": threshold,
                        "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
