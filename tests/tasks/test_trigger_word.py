@@ -36,7 +36,8 @@ TINY = """\
 task: trigger_word
 seed: 2
 data: {{dir: {dir}, trigger: "hey jarvis", train_words: 9, test_words: 6, processes: 1,
-        music: false, clip_seconds: 2.0, clips: 4, valid_clips: 2, batch_size: 2, workers: 0}}
+        music: false, clip_seconds: 2.0, clips: 4, valid_clips: 2, batch_size: 2, workers: 0,
+        speed: 0.1, vtlp: 0.1, tilt: 6.0, lowpass: 0.5, spec_augment: true}}
 model: {{channels: 6, hidden_size: 5}}
 detect: {{test_clips: 3, negative_hours: 0.002, threshold: 0.5}}
 train: {{epochs: 2, max_steps: 4, valid_every: 2, log_every: 1, threads: 1}}
@@ -49,7 +50,8 @@ def seqkit(*args: str):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Tiny data, a 4-step run, and the same run stopped after 1 step and resumed."""
+    """Tiny data, a 4-step run, and the same run stopped after 1 step and resumed (with the
+    recipe's augmentation: resumed clips must be drawn alike)."""
     folder = tmp_path_factory.mktemp("trigger")
     (folder / "tiny.yaml").write_text(TINY.format(dir=folder / "data"))
     for out, steps in (("whole", 4), ("split", 1)):
