@@ -194,7 +194,7 @@ def test_sweep_adds_the_lowest_threshold_of_each_false_accept_limit(run) -> None
     y_negative, _ = task.scores(negative.waveform)
     sweep = task.sweep(y_positive, y_negative, frame_seconds, positive, negative, 0.5)
     seconds = negative.waveform.numel() / SAMPLE_RATE
-    exact = lowest_threshold(y_negative, frame_seconds, seconds, 1, 1.0, 0.1)
+    exact = lowest_threshold(y_negative, frame_seconds, seconds, 1, 1.0, min(THRESHOLDS))
     assert [t for t, _, _ in sweep] == sorted({*THRESHOLDS, 0.5, exact} - {None})
     for t, p, n in sweep:  # the same counts as scoring each threshold alone
         assert p == task.score_stats(y_positive, frame_seconds, positive, t)

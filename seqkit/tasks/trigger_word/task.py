@@ -48,7 +48,7 @@ from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.trigger_word.data import TriggerDataConfig
 from seqkit.tasks.trigger_word.verbs import EVALUATE_OPTIONS, VERBS
 
-THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 FA_LIMITS = (1, 5, 20)  # false accepts per hour: the operating points evaluate reports
 
 
