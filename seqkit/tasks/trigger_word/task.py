@@ -48,7 +48,8 @@ from seqkit.tasks.base import Recipe, Report
 from seqkit.tasks.trigger_word.data import TriggerDataConfig
 from seqkit.tasks.trigger_word.verbs import EVALUATE_OPTIONS, VERBS
 
-THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99,
+              0.995, 0.999)
 FA_LIMITS = (1, 5, 20)  # false accepts per hour: the operating points evaluate reports
 
 
@@ -278,9 +279,9 @@ class TriggerWordTask:
                  negative_hours: float | None = None) -> Report:
         """False rejects on the held-out clips with triggers, false accepts per hour on held-out
         audio without them, and the real-time factor of scoring it on one CPU thread; the same
-        at every threshold of :data:`THRESHOLDS`, and the lowest FRR with at most 1, 5 and 20
-        false accepts per hour (:data:`FA_LIMITS`), at the lowest threshold that allows no
-        more (:meth:`sweep`)."""
+        at every threshold of :meth:`sweep` (the grid, and the lowest threshold that allows at
+        most 1, 5 or 20 false accepts per hour), and the lowest FRR among them with at most
+        1, 5 and 20 false accepts per hour (:data:`FA_LIMITS`)."""
         if split not in ("test", "valid"):
             raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
         config = self.recipe.detect
