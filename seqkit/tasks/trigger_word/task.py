@@ -298,9 +298,9 @@ class TriggerWordTask:
             rtf = (time.perf_counter() - start) / negative.seconds
         finally:
             torch.set_num_threads(threads)
-        positive = self.score_stats(y_positive, frame_seconds, positive_stream, threshold)
         sweep = self.sweep(y_positive, y_negative, frame_seconds, positive_stream,
                            negative_stream, threshold)
+        positive = next(p for t, p, _ in sweep if t == threshold)  # the sweep holds `threshold`
         signature = (f"threshold:{threshold}|refractory:{config.refractory_seconds}s|"
                      f"max_delay:{config.max_delay_seconds}s|hop:{self.hop_seconds:g}s")
         voices = "held-out voices (espeak-ng variants m6, m7, f4, f5 and flite)"
