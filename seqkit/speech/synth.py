@@ -1,13 +1,17 @@
-"""Synthetic speech and noise from Debian's programs: espeak-ng, flite, Festival, MBROLA and SVOX
-Pico voices, sox noise, and mixing at a signal-to-noise ratio.
+"""Synthetic speech and noise from Debian's programs: espeak-ng, flite, Festival, MBROLA, SVOX Pico
+and RHVoice voices, sox noise, and mixing at a signal-to-noise ratio.
 
 Every function returns a mono float32 waveform (N,) at 16 kHz (``audio.SAMPLE_RATE``): espeak-ng
 writes 22,050 Hz and is resampled; flite's kal16, awb, rms and slt voices, Festival's diphone
 voices ked (American) and rab (British; neither is one of flite's), MBROLA's diphone voices us1
 (a woman), us2, us3 (American men) and en1 (a British man), spoken through espeak-ng's
 pronunciation and prosody, and SVOX Pico's en-US and en-GB (two women, an HMM synthesiser) write
-16 kHz. Festival's rab is in Debian's contrib section, MBROLA and Pico in non-free (add them to
-the apt sources' components). A missing program or voice is a :class:`ToolError` that names the
+16 kHz. RHVoice's English voices bdl (an American man), clb (an American woman), evgeniy-eng and
+lyubov (a Russian man and woman speaking English) are HMM voices heard through a vocoder, as
+flite's awb, rms and slt are; they write 24 kHz. RHVoice's alan and slt are left out: they are
+recorded by the speakers of flite's awb and slt (CMU ARCTIC), which stay held out. Festival's rab
+is in Debian's contrib section, MBROLA, Pico and RHVoice in non-free (add them to the apt
+sources' components). A missing program or voice is a :class:`ToolError` that names the
 Debian package to install and its section.
 
 Output is deterministic: a voice and a text give the same samples on every run, and sox runs in
@@ -30,7 +34,7 @@ from torch import Tensor
 from seqkit.errors import SeqkitError
 from seqkit.speech.audio import SAMPLE_RATE, read_wav
 
-Engine = Literal["espeak-ng", "flite", "festival", "mbrola", "pico"]
+Engine = Literal["espeak-ng", "flite", "festival", "mbrola", "pico", "rhvoice"]
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
@@ -39,15 +43,17 @@ FESTIVAL_FOLDER = Path("/usr/share/festival/voices/english")  # where Debian ins
 MBROLA_VOICES = ("us1", "us2", "us3", "en1")  # Debian package mbrola-{voice}
 MBROLA_FOLDER = Path("/usr/share/mbrola")
 PICO_VOICES = ("en-US", "en-GB")
+RHVOICE_VOICES = ("bdl", "clb", "evgeniy-eng", "lyubov")  # Debian package rhvoice-english
+RHVOICE_FOLDER = Path("/usr/share/RHVoice/voices")
 VOICES = {"espeak-ng": ESPEAK_ACCENTS, "flite": FLITE_VOICES,
           "festival": tuple(sorted(FESTIVAL_VOICES)), "mbrola": MBROLA_VOICES,
-          "pico": PICO_VOICES}  # engine → its voices
+          "pico": PICO_VOICES, "rhvoice": RHVOICE_VOICES}  # engine → its voices
 NOISE_COLOURS = ("white", "pink", "brown")
 DEBIAN_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite", "text2wave": "festival",
                    "mbrola": "mbrola", "pico2wave": "libttspico-utils",
-                   "sox": "sox"}  # program → package
-SECTIONS = {"festvox-rablpc16k": "contrib", "mbrola": "non-free",
-            "libttspico-utils": "non-free"}  # packages outside Debian's main section; mbrola-*
+                   "RHVoice-test": "rhvoice", "sox": "sox"}  # program → package
+SECTIONS = {"festvox-rablpc16k": "contrib", "mbrola": "non-free", "libttspico-utils": "non-free",
+            "rhvoice": "non-free", "rhvoice-english": "non-free"}  # outside main; and mbrola-*
 
 
 class ToolError(SeqkitError, RuntimeError):
@@ -105,15 +111,15 @@ def espeak_variants() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Voice:
     """One synthetic speaker: an engine, its voice (accent), for espeak-ng a variant, speed and
-    pitch, for Festival, MBROLA and Pico a speed and pitch.
+    pitch, for Festival, MBROLA, Pico and RHVoice a speed and pitch.
 
     Festival's pitch, like espeak-ng's 0..99 with 50 the voice's own, scales the mean and spread
     of the F0 its intonation model targets by 2^((pitch − 50) / 50): ked's 105 Hz becomes 53 Hz
     at 0 and 207 Hz at 99 (the diphones keep their formants: a higher-pitched man, not a woman;
     the tasks' VTLP warps the formants). MBROLA's voices take espeak-ng's speed and pitch; Pico's
-    speak at speed / 175 of their own pace with F0 times 2^((pitch − 50) / 50)."""
+    and RHVoice's speak at speed / 175 of their own pace with F0 times 2^((pitch − 50) / 50)."""
 
-    engine: Engine = "espeak-ng"  # espeak-ng, flite, festival, mbrola or pico
+    engine: Engine = "espeak-ng"  # espeak-ng, flite, festival, mbrola, pico or rhvoice
     name: str = "en-us"  # an ESPEAK_ACCENTS accent or a voice of FLITE_VOICES, FESTIVAL_VOICES, …
     variant: str | None = None  # espeak-ng only: a voice variant such as m3 or f2 (None: default)
     speed: int = 175  # words per minute, 80..450 (festival, pico: 175 their own pace)
@@ -154,6 +160,8 @@ class Voice:
             return _festival(self.name, self.speed, self.pitch, text)
         if self.engine == "pico":
             return _pico(self.name, self.speed, self.pitch, text)
+        if self.engine == "rhvoice":
+            return _rhvoice(self.name, self.speed, self.pitch, text)
         if self.engine == "mbrola":  # (espeak-ng's own message for a missing one is unclear)
             _require("mbrola")
             if not (MBROLA_FOLDER / self.name).exists():
@@ -196,6 +204,18 @@ def _pico(name: str, speed: int, pitch: int, text: str) -> Tensor:
     speed_level, pitch_level = round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
     marked = f"<speed level='{speed_level}'><pitch level='{pitch_level}'>{text}</pitch></speed>"
     return _synthesise("pico2wave", ["-l", name, "-w", "{out}", marked])
+
+
+def _rhvoice(name: str, speed: int, pitch: int, text: str) -> Tensor:
+    """``text`` by RHVoice's voice ``name`` at ``speed`` / 175 of its pace and its F0 times
+    2^((pitch − 50) / 50): ``RHVoice-test``'s rate and pitch in percent of the voice's own."""
+    _require("RHVoice-test")
+    if not (RHVOICE_FOLDER / name).is_dir():
+        raise ToolError(f"RHVoice voice {name!r} not found in {RHVOICE_FOLDER}; install the "
+                        f"Debian package {_package('rhvoice-english')}")
+    rate, f0 = round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
+    return _synthesise("RHVoice-test", ["-p", name, "-r", str(rate), "-t", str(f0),
+                                        "-o", "{out}"], stdin=text)
 
 
 def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:

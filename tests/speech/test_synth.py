@@ -1,6 +1,6 @@
-"""espeak-ng, flite, Festival, MBROLA, Pico and sox wrappers (these tests need Debian's
+"""espeak-ng, flite, Festival, MBROLA, Pico, RHVoice and sox wrappers (these tests need Debian's
 espeak-ng, flite, festival, festvox-kdlpc16k, festvox-rablpc16k, mbrola, mbrola-us1, mbrola-us2,
-libttspico-utils and sox), and mixing at a signal-to-noise ratio."""
+libttspico-utils, rhvoice, rhvoice-english and sox), and mixing at a signal-to-noise ratio."""
 
 import math
 
@@ -76,6 +76,9 @@ def test_festival_pitch_scales_f0_by_two_to_the_pitch_offset_over_50() -> None:
      r"festival voice 'ked' not found in .*; install the Debian package 'festvox-kdlpc16k'"),
     ("MBROLA_FOLDER", Voice("mbrola", "us3"),
      r"mbrola voice 'us3' not found in .*; install the Debian package 'mbrola-us3' "
+     r"\(non-free section\)"),
+    ("RHVOICE_FOLDER", Voice("rhvoice", "clb"),
+     r"RHVoice voice 'clb' not found in .*; install the Debian package 'rhvoice-english' "
      r"\(non-free section\)")])
 def test_missing_voice_names_its_package(monkeypatch: pytest.MonkeyPatch, tmp_path,
                                          folder: str, voice: Voice, message: str) -> None:
@@ -88,12 +91,17 @@ def test_missing_voice_names_its_package(monkeypatch: pytest.MonkeyPatch, tmp_pa
                                            (Voice("mbrola", "us2"), (85, 120)),
                                            (Voice("pico", "en-US"), (150, 200)),
                                            (Voice("pico", "en-GB"), (150, 210)),
-                                           (Voice("festival", "rab"), (80, 140))])
+                                           (Voice("festival", "rab"), (80, 140)),
+                                           (Voice("rhvoice", "bdl"), (85, 150)),
+                                           (Voice("rhvoice", "clb"), (150, 230)),
+                                           (Voice("rhvoice", "evgeniy-eng"), (70, 150)),
+                                           (Voice("rhvoice", "lyubov"), (150, 260))])
 def test_other_engines_voices_are_deterministic_and_take_a_speed_and_pitch(voice: Voice,
                                                                          f0: tuple) -> None:
-    """MBROLA's us1 and Pico's voices are women's (median F0 of 150–230 Hz), us2 and rab men's;
-    speed 100 is at least 1.4 times as long as 175; pitch 80 raises Pico's F0 by 2^(30/50) =
-    1.52 and MBROLA's as espeak-ng's -p 80 does (by ~1.3)."""
+    """MBROLA's us1, Pico's voices, RHVoice's clb and lyubov are women's (median F0 of 150–260
+    Hz), us2, rab, bdl and evgeniy-eng men's; speed 100 is at least 1.4 times as long as 175;
+    pitch 80 raises Pico's and RHVoice's F0 by 2^(30/50) = 1.52 and MBROLA's as espeak-ng's
+    -p 80 does (by ~1.3)."""
     text = "seven eight nine"
     x = voice.say(text)
     assert x.dim() == 1 and 0.5 < x.numel() / 16000 < 2.5 and x.abs().max() > 0.1
@@ -103,7 +111,7 @@ def test_other_engines_voices_are_deterministic_and_take_a_speed_and_pitch(voice
     assert slow.numel() > 1.4 * x.numel()
     if voice.engine != "festival":  # (Festival's pitch: the test above)
         raised = Voice(voice.engine, voice.name, speed=voice.speed, pitch=80).say(text)
-        low, high = (1.35, 1.7) if voice.engine == "pico" else (1.15, 1.5)
+        low, high = (1.35, 1.7) if voice.engine in ("pico", "rhvoice") else (1.15, 1.5)
         assert low < median_f0(raised) / median_f0(x) < high
 
 
@@ -112,6 +120,13 @@ def test_missing_pico_names_its_package_and_section(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ToolError, match=r"pico2wave: program not found; install the Debian "
                                         r"package 'libttspico-utils' \(non-free section\)"):
         Voice("pico", "en-US").say("one")
+
+
+def test_missing_rhvoice_names_its_package_and_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth.shutil, "which", lambda program: None)
+    with pytest.raises(ToolError, match=r"RHVoice-test: program not found; install the Debian "
+                                        r"package 'rhvoice' \(non-free section\)"):
+        Voice("rhvoice", "bdl").say("one")
 
 
 def test_pico_refuses_text_it_would_read_as_markup() -> None:
@@ -126,6 +141,8 @@ def test_pico_refuses_text_it_would_read_as_markup() -> None:
     ({"engine": "festival", "name": "ked", "variant": "f1"}, "festival voice 'ked' takes a speed"),
     ({"engine": "pico", "name": "en-us"}, "unknown pico voice 'en-us', expected one of en-US"),
     ({"engine": "mbrola", "name": "us1", "variant": "f1"}, "mbrola voice 'us1' takes a speed"),
+    ({"engine": "rhvoice", "name": "slt"}, "unknown rhvoice voice 'slt', expected one of bdl, "
+                                           "clb, evgeniy-eng, lyubov"),
     ({"name": "en-xx"}, "Voice: unknown espeak-ng voice 'en-xx', expected one of en-us, en-gb"),
     ({"engine": "flite", "name": "en-us"}, "unknown flite voice 'en-us', expected one of kal16"),
     ({"engine": "flite", "name": "slt", "speed": 120}, "flite voice 'slt' takes none of them"),
@@ -174,5 +191,5 @@ def test_missing_program_names_the_debian_package(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(synth.shutil, "which", lambda program: None)
     with pytest.raises(ToolError, match="sox: program not found; install the Debian package "
                                         "'sox' \\(apt-get install espeak-ng flite festival mbrola "
-                                        "libttspico-utils sox\\)"):
+                                        "libttspico-utils rhvoice sox\\)"):
         noise(1.0)

@@ -92,7 +92,7 @@ def test_the_wide_pool_is_every_variant_but_the_held_out_ones() -> None:
 
 def test_other_engines_take_their_shares_of_train_and_valid_only() -> None:
     rng = random.Random(0)
-    shares = {"festival": 0.15, "mbrola": 0.2, "pico": 0.25}
+    shares = {"festival": 0.15, "mbrola": 0.2, "pico": 0.25, "rhvoice": 0.2}
     for split in ("train", "valid"):
         voices = [ctc_data.voice_for(split, rng, "numbered", shares) for _ in range(4000)]
         engines = [v.engine for v in voices]
@@ -100,8 +100,10 @@ def test_other_engines_take_their_shares_of_train_and_valid_only() -> None:
             assert engines.count(engine) / 4000 == pytest.approx(share, abs=0.03)
         assert {v.speaker for v in voices if v.engine != "espeak-ng"} == {
             "festival ked", "festival rab", "mbrola us1", "mbrola us2", "mbrola us3",
-            "mbrola en1", "pico en-US", "pico en-GB"}
-        assert {v.pitch for v in voices if v.engine == "pico"} == set(range(30, 71))
+            "mbrola en1", "pico en-US", "pico en-GB", "rhvoice bdl", "rhvoice clb",
+            "rhvoice evgeniy-eng", "rhvoice lyubov"}  # not RHVoice's alan, slt: flite's speakers
+        for engine in ("pico", "rhvoice"):
+            assert {v.pitch for v in voices if v.engine == engine} == set(range(30, 71))
     for split, engine in (("test-espeak", "espeak-ng"), ("test-flite", "flite")):
         assert {ctc_data.voice_for(split, rng, "numbered", {"festival": 0.5, "pico": 0.5}).engine
                 for _ in range(50)} == {engine}
@@ -115,9 +117,9 @@ def test_other_engines_take_their_shares_of_train_and_valid_only() -> None:
 def test_engine_shares_errors_name_the_key() -> None:
     with pytest.raises(ConfigError, match=r"data\.mbrola: expected in \[0, 1\], got 1\.5"):
         from_dict(CTCRecipe, {"data": {"mbrola": 1.5}})
-    with pytest.raises(ConfigError, match=r"data\.festival \+ data\.mbrola \+ data\.pico: "
-                                          r"expected ≤ 1, got 1\.2"):
-        from_dict(CTCRecipe, {"data": {"festival": 0.4, "mbrola": 0.3, "pico": 0.5}})
+    with pytest.raises(ConfigError, match=r"data\.festival \+ data\.mbrola \+ data\.pico \+ "
+                                          r"data\.rhvoice: expected ≤ 1, got 1\.2"):
+        from_dict(CTCRecipe, {"data": {"festival": 0.4, "mbrola": 0.3, "rhvoice": 0.5}})
 
 
 def test_prepared_json_records_the_engines_used() -> None:

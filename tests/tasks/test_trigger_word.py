@@ -88,7 +88,7 @@ def test_held_out_voices_are_never_drawn_for_training() -> None:
     test = [trigger_data.voice_for("test", rng, "all") for _ in range(500)]
     assert {v.variant for v in test if v.engine == "espeak-ng"} == set(HELD_OUT_VARIANTS)
     assert 200 < sum(v.engine == "flite" for v in test) < 300
-    shares = {"festival": 0.3, "mbrola": 0.1, "pico": 0.2}
+    shares = {"festival": 0.3, "mbrola": 0.1, "pico": 0.2, "rhvoice": 0.2}
     engines = [trigger_data.voice_for("train", rng, "all", shares).engine for _ in range(3000)]
     for engine, share in shares.items():
         assert engines.count(engine) / 3000 == pytest.approx(share, abs=0.03)

@@ -15,9 +15,9 @@ croak, whisper and the named ones), or ``numbered``, :data:`TRAIN_VARIANTS` alon
 of them by other engines (:func:`engine_voice`, none of them flite or its speakers):
 ``data.festival`` by Festival's diphone voices ked and rab, at a pitch drawn from
 ``data.festival_pitch`` when set (else their own), ``data.mbrola`` by MBROLA's us1, us2, us3 and
-en1, ``data.pico`` by SVOX Pico's en-US and en-GB (:mod:`seqkit.speech.synth`). ``test-espeak``
-holds out the variants of :data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine,
-flite's four voices.
+en1, ``data.pico`` by SVOX Pico's en-US and en-GB, ``data.rhvoice`` by RHVoice's bdl, clb,
+evgeniy-eng and lyubov (:mod:`seqkit.speech.synth`). ``test-espeak`` holds out the variants of
+:data:`HELD_OUT_VARIANTS`; ``test-flite`` holds out the other engine, flite's four voices.
 
 This module imports nothing heavy at load time, so :mod:`seqkit.data.preparers` can point at it.
 """
@@ -67,6 +67,7 @@ class DigitsDataConfig:
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
     pico: float = 0.0  # share by SVOX Pico's voices en-US, en-GB
+    rhvoice: float = 0.0  # share by RHVoice's voices bdl, clb, evgeniy-eng, lyubov
 
     def __post_init__(self) -> None:
         for key in ("train", "valid", "test", "min_digits", "processes", "batch_frames"):
@@ -83,7 +84,8 @@ class DigitsDataConfig:
     @property
     def engines(self) -> dict[str, float]:
         """The shares of train and valid utterances by other engines than espeak-ng."""
-        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico}
+        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico,
+                "rhvoice": self.rhvoice}
 
     def path(self, split: str) -> Path:
         """``{dir}/{split}-{size}.pt``: a recipe asking for another size gets its own file."""
@@ -111,10 +113,11 @@ def voice_for(split: str, rng: random.Random, voices: str = "all",
 
 def engine_voice(rng: random.Random, engines: dict[str, float] | None,
                  festival_pitch: list[int] | None = None) -> Any:
-    """With probability ``engines[e]`` a voice of engine e (festival, mbrola or pico; shares
-    summing to ≤ 1) at 130–220 wpm, else None. Festival's pitch is drawn in ``festival_pitch``
-    = [low, high] when given (else its own), the others' in 30–70. No draw from ``rng`` when
-    every share is 0, so corpora made before the shares existed stay as they were."""
+    """With probability ``engines[e]`` a voice of engine e (festival, mbrola, pico or rhvoice;
+    shares summing to ≤ 1) at 130–220 wpm, else None. Festival's pitch is drawn in
+    ``festival_pitch`` = [low, high] when given (else its own), the others' in 30–70. No draw
+    from ``rng`` when every share is 0, so corpora made before the shares existed stay as they
+    were."""
     from seqkit.speech.synth import VOICES, Voice
 
     if not engines or not any(engines.values()):
@@ -131,7 +134,7 @@ def engine_voice(rng: random.Random, engines: dict[str, float] | None,
 
 
 def check_shares(engines: dict[str, float]) -> None:
-    """``data.festival``, ``data.mbrola``, ``data.pico``: each in [0, 1], their sum ≤ 1."""
+    """The other engines' shares (``data.festival``, …): each in [0, 1], their sum ≤ 1."""
     for engine, share in engines.items():
         require(0 <= share <= 1, f"data.{engine}", "in [0, 1]", share)
     total = sum(engines.values())

@@ -6,9 +6,10 @@ Into ``data.dir`` it writes, unless there (:class:`seqkit.speech.corpus.Waveform
   rest other words (:data:`NEGATIVE_WORDS`, some of them sounding alike, and with
   ``data.confusables`` also :data:`CONFUSABLE_WORDS`), by espeak-ng's English accents with the
   variants of ``data.voices`` (``ctc.data.train_variants``: ``all``, every variant but the
-  held-out ones; ``numbered``, m1–m5 and f1–f3), and shares ``data.festival``, ``data.mbrola``
-  and ``data.pico`` of them by other engines' voices (``ctc.data.engine_voice``; none of
-  flite's), Festival's at pitches drawn from ``data.festival_pitch`` when set;
+  held-out ones; ``numbered``, m1–m5 and f1–f3), and shares ``data.festival``, ``data.mbrola``,
+  ``data.pico`` and ``data.rhvoice`` of them by other engines' voices
+  (``ctc.data.engine_voice``; none of flite's or its speakers'), Festival's at pitches drawn from
+  ``data.festival_pitch`` when set;
 - ``words-test-{n}.pt``: the same (:data:`NEGATIVE_WORDS` only, whatever the training pool) by
   held-out voices: the variants ``HELD_OUT_VARIANTS`` and flite's voices, half each;
 - ``backgrounds.pt``: 60 s each of sox's white, pink and brown noise at two levels, near-silence,
@@ -76,6 +77,7 @@ class TriggerDataConfig:
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
     pico: float = 0.0  # share by SVOX Pico's voices en-US, en-GB
+    rhvoice: float = 0.0  # share by RHVoice's voices bdl, clb, evgeniy-eng, lyubov
 
     def __post_init__(self) -> None:
         words = self.trigger.split()
@@ -100,7 +102,8 @@ class TriggerDataConfig:
     @property
     def engines(self) -> dict[str, float]:
         """The shares of training words by other engines than espeak-ng."""
-        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico}
+        return {"festival": self.festival, "mbrola": self.mbrola, "pico": self.pico,
+                "rhvoice": self.rhvoice}
 
     def words_path(self, split: str) -> Path:
         count = self.train_words if split == "train" else self.test_words
