@@ -201,7 +201,7 @@ def _pico(name: str, speed: int, pitch: int, text: str) -> Tensor:
     if any(c in text for c in "<>&"):
         raise ValueError(f"Voice.say: pico reads markup; expected text without <, > or &, got "
                          f"{text!r}")
-    speed_level, pitch_level = round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
+    speed_level, pitch_level = _percent_levels(speed, pitch)
     marked = f"<speed level='{speed_level}'><pitch level='{pitch_level}'>{text}</pitch></speed>"
     return _synthesise("pico2wave", ["-l", name, "-w", "{out}", marked])
 
@@ -213,9 +213,15 @@ def _rhvoice(name: str, speed: int, pitch: int, text: str) -> Tensor:
     if not (RHVOICE_FOLDER / name).is_dir():
         raise ToolError(f"RHVoice voice {name!r} not found in {RHVOICE_FOLDER}; install the "
                         f"Debian package {_package('rhvoice-english')}")
-    rate, f0 = round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
+    rate, f0 = _percent_levels(speed, pitch)
     return _synthesise("RHVoice-test", ["-p", name, "-r", str(rate), "-t", str(f0),
                                         "-o", "{out}"], stdin=text)
+
+
+def _percent_levels(speed: int, pitch: int) -> tuple[int, int]:
+    """Pico's and RHVoice's pace and F0 in percent of the voice's own: 100 · speed / 175 and
+    100 · 2^((pitch − 50) / 50)."""
+    return round(100 * speed / 175), round(100 * 2 ** ((pitch - 50) / 50))
 
 
 def noise(seconds: float, colour: str = "white", amplitude: float = 0.5) -> Tensor:
