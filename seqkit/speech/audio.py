@@ -26,6 +26,18 @@ A channel (microphone, loudspeaker, another synthesiser's vocoder) colours the s
 
 a spectral tilt of s dB per octave around 1 kHz times a 4th-order Butterworth low-pass magnitude
 with cutoff f_c (None: no low-pass), applied as X(f) · G(f) on the waveform's real FFT.
+
+Statistical parametric synthesisers (flite's awb, rms and slt, HMM voices) speak through a
+smooth, low-order spectral envelope: formants blur, trajectories glide and stop closures are
+never silent. ``smooth_envelope`` gives any recording that look. On the STFT X_t(f) (Hann window
+of ``n_fft``, hop ``hop_length``), log |X_t(f)| = log E_t(f) + log R_t(f): the envelope E_t keeps
+the first ``order`` cepstral coefficients of log |X_t| (c_t = IDFT(log |X_t|), lifter |q| < order),
+R_t is the fine structure (harmonics, noise). The new envelope is E_t averaged over ``frames``
+frames (edge-padded) and floored at ``floor_db`` below its loudest frame in each band,
+
+    log E'_t(f) = max(mean_{|k| ≤ frames/2} log E_{t+k}(f),  max_t log E_t(f) − floor_db / 8.686)
+
+and Y_t(f) = X_t(f) · E'_t(f) / E_t(f) is turned back into a waveform of the same length.
 """
 
 import math
@@ -150,3 +162,26 @@ def equalise(waveform: Tensor, tilt: float, cutoff: float | None = None,
         G = G / torch.sqrt(1 + (f / cutoff) ** 8)
     X = torch.fft.rfft(waveform.double(), dim=-1)
     return torch.fft.irfft(X * G, n=N, dim=-1).to(waveform.dtype)
+
+
+def smooth_envelope(waveform: Tensor, order: int, frames: int, floor_db: float,
+                    n_fft: int = 512, hop_length: int = 80) -> Tensor:
+    """``waveform`` (N,) with its spectral envelope smoothed (module docstring): cepstral
+    ``order`` q, moving average over ``frames`` STFT frames, floor ``floor_db`` below each
+    band's loudest frame. (N,), the input's dtype."""
+    if not 1 <= order <= n_fft // 2 or frames < 1 or floor_db <= 0:
+        raise ValueError(f"smooth_envelope: expected order in [1, {n_fft // 2}], frames ≥ 1 and "
+                         f"floor_db > 0, got {order}, {frames} and {floor_db}")
+    window = torch.hann_window(n_fft, dtype=torch.float64, device=waveform.device)
+    X = torch.stft(waveform.double(), n_fft, hop_length, window=window,
+                   return_complex=True)  # (F, T)
+    log_X = X.abs().clamp(min=1e-10).log()
+    c = torch.fft.irfft(log_X, n=n_fft, dim=0)  # (n_fft, T) real cepstrum per frame
+    c[order:n_fft - order + 1] = 0
+    log_E = torch.fft.rfft(c, dim=0).real  # (F, T)
+    padded = F.pad(log_E[None], (frames // 2, (frames - 1) // 2), mode="replicate")[0]
+    smoothed = padded.unfold(1, frames, 1).mean(2)  # (F, T)
+    log_E2 = torch.maximum(smoothed, log_E.amax(1, keepdim=True) - floor_db / (20 / math.log(10)))
+    Y = X * (log_E2 - log_E).exp()
+    y = torch.istft(Y, n_fft, hop_length, window=window, length=waveform.shape[-1])
+    return y.to(waveform.dtype)

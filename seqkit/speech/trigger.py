@@ -29,7 +29,7 @@ from seqkit.config import require
 from seqkit.core import BatchNorm, Dense, Dropout, binary_cross_entropy_with_logits
 from seqkit.core.init import initialise_
 from seqkit.rnn import RNN
-from seqkit.speech.audio import SAMPLE_RATE, change_speed, equalise
+from seqkit.speech.audio import SAMPLE_RATE, change_speed, equalise, smooth_envelope
 from seqkit.speech.features import FeatureConfig, log_mel_spectrogram, normalise, spec_augment
 
 TRIGGER_FEATURES = FeatureConfig(n_fft=400, win_length=400, hop_length=29, n_mels=40)
@@ -131,16 +131,22 @@ def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: ran
 
 MASK_SECONDS = 0.1  # the longest SpecAugment time mask of a training clip
 LOWPASS_HZ = (2500.0, 7000.0)  # the range of the random low-pass cutoffs (log-uniform)
+ENVELOPE_ORDER = (14, 40)  # the range of smooth_envelope's cepstral orders (flite's: 25)
+ENVELOPE_FRAMES = (1, 16)  # and of its moving averages, in frames of 5 ms
+ENVELOPE_FLOOR = (24.0, 43.0)  # and of its floors, in dB below each band's loudest frame
 
 
 def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tensor],
               rng: random.Random, max_positives: int = 4, max_negatives: int = 2,
-              speed: float = 0.0, gap: int = 0, tilt: float = 0.0, lowpass: float = 0.0) -> Clip:
+              speed: float = 0.0, gap: int = 0, tilt: float = 0.0, lowpass: float = 0.0,
+              envelope: float = 0.0) -> Clip:
     """``background`` (N,) with 0..max_positives positive and 0..max_negatives negative words
     (drawn from the lists) added at random non-overlapping positions; a word that finds no free
     place in 100 attempts is left out. With ``speed`` > 0 each word is played
-    1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``); with ``tilt`` or
-    ``lowpass`` > 0 it passes through a random channel (:func:`colour`). Positive words
+    1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``); with
+    probability ``envelope`` it gets a parametric synthesiser's envelope (:func:`parametric`);
+    with ``tilt`` or ``lowpass`` > 0 it passes through a random channel (:func:`colour`).
+    Positive words
     are at least ``gap`` samples apart (test clips: each trigger detectable on its own). The
     clip records which positive word went where (``Clip.positive_words``)."""
     for kind, words in (("positive", positives), ("negative", negatives)):
@@ -158,6 +164,8 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
             word = words[k]
             if speed > 0:
                 word = change_speed(word, 1 + rng.uniform(-speed, speed))[:background.numel()]
+            if envelope > 0 and rng.random() < envelope:
+                word = parametric(word, rng)
             if tilt > 0 or lowpass > 0:
                 word = colour(word, rng, tilt, lowpass)
             apart = ([(s - gap, e + gap) for s, e, _ in placed["positive"]]
@@ -181,6 +189,15 @@ def colour(word: Tensor, rng: random.Random, tilt: float, lowpass: float) -> Ten
     f_c = math.exp(rng.uniform(low, high)) if rng.random() < lowpass else None
     coloured = equalise(word, s, f_c)
     return coloured * (word.abs().max() / coloured.abs().max().clamp(min=1e-9))
+
+
+def parametric(word: Tensor, rng: random.Random) -> Tensor:
+    """``word`` (N,) as a statistical parametric synthesiser would render it, at its own peak:
+    ``audio.smooth_envelope`` with a cepstral order, a moving average and a floor drawn from
+    :data:`ENVELOPE_ORDER`, :data:`ENVELOPE_FRAMES` and :data:`ENVELOPE_FLOOR`."""
+    smooth = smooth_envelope(word, rng.randint(*ENVELOPE_ORDER), rng.randint(*ENVELOPE_FRAMES),
+                             rng.uniform(*ENVELOPE_FLOOR))
+    return smooth * (word.abs().max() / smooth.abs().max().clamp(min=1e-9))
 
 
 def frame_labels(positives: list[tuple[int, int]], num_samples: int, num_outputs: int,
@@ -208,8 +225,10 @@ class TriggerClips(torch.utils.data.Dataset):
     ``speed``, each word played 1 + U(−speed, speed) times as fast; ``vtlp``, the clip's mel axis
     warped by α = 1 + U(−vtlp, vtlp) (vocal-tract length perturbation), both drawn from the
     clip's seed; ``tilt`` and ``lowpass``, each word through a random channel (:func:`colour`);
-    ``spec_augment``, the clip's normalised log-mels masked (:func:`spec_augment`: 2 masks of up
-    to 8 mel bands, 2 of up to :data:`MASK_SECONDS`), also drawn from the clip's seed.
+    ``envelope``, the share of words given a parametric synthesiser's envelope
+    (:func:`parametric`); ``spec_augment``, the clip's normalised log-mels masked
+    (:func:`spec_augment`: 2 masks of up to 8 mel bands, 2 of up to :data:`MASK_SECONDS`), also
+    drawn from the clip's seed.
     ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
     each positive word, when known (evaluation by voice).
     """
@@ -221,7 +240,8 @@ class TriggerClips(torch.utils.data.Dataset):
                  features: FeatureConfig = TRIGGER_FEATURES, label_frames: int = 50,
                  speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0,
                  voices: list[str] | None = None, tilt: float = 0.0,
-                 lowpass: float = 0.0, spec_augment: bool = False) -> None:
+                 lowpass: float = 0.0, spec_augment: bool = False,
+                 envelope: float = 0.0) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
@@ -234,7 +254,7 @@ class TriggerClips(torch.utils.data.Dataset):
         self.count, self.seed = count, seed
         self.features, self.label_frames = features, label_frames
         self.speed, self.vtlp, self.tilt, self.lowpass = speed, vtlp, tilt, lowpass
-        self.spec_augment = spec_augment
+        self.spec_augment, self.envelope = spec_augment, envelope
         self.gap = int(gap_seconds * SAMPLE_RATE)
         config = model or TriggerWordConfig()
         T = features.num_frames(self.num_samples)
@@ -249,7 +269,7 @@ class TriggerClips(torch.utils.data.Dataset):
         start = rng.randint(0, background.numel() - self.num_samples)
         return make_clip(background[start:start + self.num_samples], self.positives,
                          self.negatives, rng, speed=self.speed, gap=self.gap,
-                         tilt=self.tilt, lowpass=self.lowpass)
+                         tilt=self.tilt, lowpass=self.lowpass, envelope=self.envelope)
 
     def warp(self, i: int) -> float:
         """Clip i's VTLP factor α (1: none), from its own seed."""

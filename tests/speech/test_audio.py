@@ -1,5 +1,5 @@
 """WAV reading (every common encoding, channels averaged), atomic writing, windowed-sinc
-resampling, speed perturbation, the equalising channel filter."""
+resampling, speed perturbation, the equalising channel filter, envelope smoothing."""
 
 import math
 import wave
@@ -17,6 +17,7 @@ from seqkit.speech.audio import (
     read_wav,
     read_wav_with_rate,
     resample,
+    smooth_envelope,
     write_wav,
 )
 
@@ -154,3 +155,44 @@ def test_unreadable_or_empty_audio_is_one_line_naming_the_file(tmp_path: Path) -
         with pytest.raises(DataError, match=f"{name}: {reason}") as info:
             read_wav(tmp_path / name)
         assert "\n" not in str(info.value)
+
+
+def _bursts(gap: float = 0.1) -> torch.Tensor:
+    """A 200 Hz pulse train of 0.25 s, ``gap`` s of near-silence (−100 dB), and again."""
+    g = torch.Generator().manual_seed(0)
+    burst = (torch.arange(4000) % 80 == 0).double()
+    silence = 1e-5 * torch.randn(int(gap * 16_000), generator=g, dtype=torch.float64)
+    return torch.cat([burst, silence, burst])
+
+
+@pytest.mark.parametrize("order", [1, 14, 40, 256])
+def test_smooth_envelope_without_averaging_or_floor_is_the_identity(order: int) -> None:
+    x = _bursts()
+    torch.testing.assert_close(smooth_envelope(x, order, 1, 1000.0), x, rtol=0, atol=1e-9)
+
+
+def test_smooth_envelope_keeps_a_steady_sound_glides_and_fills_a_closure() -> None:
+    x = _bursts()
+    middle, steady = slice(4800, 5200), slice(1000, 3000)  # inside the gap, inside a burst
+
+    def level_db(y: torch.Tensor, part: slice) -> float:
+        return 10 * math.log10(float(y[part].pow(2).mean()))
+
+    averaged = smooth_envelope(x, 30, 9, 1000.0)  # a steady envelope is its own average
+    assert level_db(averaged, steady) == pytest.approx(level_db(x, steady), abs=0.1)
+    edge = slice(4000, 4240)  # the gap's first 15 ms: the burst's envelope glides into it
+    glide = smooth_envelope(x, 30, 16, 1000.0)
+    assert level_db(glide, edge) > level_db(x, edge) + 10
+    floored = smooth_envelope(x, 30, 1, 30.0)
+    assert level_db(x, middle) - level_db(x, steady) < -80
+    assert level_db(floored, middle) - level_db(floored, steady) == pytest.approx(-30, abs=4)
+    y = smooth_envelope(x.float(), 30, 9, 30.0)
+    assert y.shape == x.shape and y.dtype == torch.float32
+
+
+@pytest.mark.parametrize(("order", "frames", "floor_db"), [(0, 1, 30.0), (257, 1, 30.0),
+                                                           (14, 0, 30.0), (14, 1, 0.0)])
+def test_smooth_envelope_refuses_bad_settings(order: int, frames: int, floor_db: float) -> None:
+    with pytest.raises(ValueError, match=r"smooth_envelope: expected order in \[1, 256\], "
+                                         r"frames ≥ 1 and floor_db > 0, got "):
+        smooth_envelope(_bursts(), order, frames, floor_db)

@@ -18,6 +18,7 @@ from seqkit.speech.trigger import (
     colour,
     frame_labels,
     make_clip,
+    parametric,
     trigger_loss,
 )
 
@@ -239,6 +240,37 @@ def test_make_clip_colours_words_only_when_asked() -> None:
                 float(positives[0].abs().max()))
             placed += 1
     assert placed > 5
+
+
+def test_parametric_keeps_length_and_peak_and_draws_its_envelope_from_the_rng() -> None:
+    g = torch.Generator().manual_seed(0)
+    word = torch.cat([torch.randn(2000, generator=g), 1e-4 * torch.randn(800, generator=g),
+                      torch.randn(2000, generator=g)])
+    rendered = [parametric(word, random.Random(seed)) for seed in range(4)]
+    for x in rendered:
+        assert x.shape == word.shape and x.dtype == word.dtype
+        assert x.abs().max() == pytest.approx(float(word.abs().max()))
+        assert x[2200:2600].pow(2).mean() > 100 * word[2200:2600].pow(2).mean()  # closure filled
+    torch.testing.assert_close(parametric(word, random.Random(2)), rendered[2])
+    assert not torch.equal(rendered[0], rendered[1])
+
+
+def test_make_clip_gives_words_a_parametric_envelope_only_when_asked() -> None:
+    background = torch.zeros(8000, dtype=torch.float64)
+    g = torch.Generator().manual_seed(1)
+    positives = [torch.randn(1200, generator=g, dtype=torch.float64)]
+    changed = same = 0
+    for seed in range(10):
+        plain = make_clip(background, positives, [], random.Random(seed))
+        again = make_clip(background, positives, [], random.Random(seed), envelope=0.0)
+        torch.testing.assert_close(plain.waveform, again.waveform, rtol=0, atol=0)
+        clip = make_clip(background, positives, [], random.Random(seed), envelope=0.5)
+        for s, e in clip.positives:
+            if torch.equal(clip.waveform[s:e], positives[0]):
+                same += 1
+            else:
+                changed += 1
+    assert changed > 2 and same > 2  # about half of the words
 
 
 def test_spec_augment_masks_bands_and_spans_drawn_from_the_clips_seed() -> None:

@@ -73,6 +73,7 @@ class TriggerDataConfig:
     tilt: float = 0.0  # each training word's spectrum tilted by U(−tilt, tilt) dB per octave
     lowpass: float = 0.0  # and low-passed at 2.5–7 kHz with this probability (0: never)
     spec_augment: bool = False  # SpecAugment masks on training log-mels (2 × 8 bands, 2 × 0.1 s)
+    envelope: float = 0.0  # share of training words given a parametric synthesiser's envelope
     festival: float = 0.0  # share of training words by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
@@ -93,7 +94,8 @@ class TriggerDataConfig:
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))
         require(0 <= self.tilt <= 12, "data.tilt", "in [0, 12] dB per octave", self.tilt)
-        require(0 <= self.lowpass <= 1, "data.lowpass", "in [0, 1]", self.lowpass)
+        for key in ("lowpass", "envelope"):
+            require(0 <= getattr(self, key) <= 1, f"data.{key}", "in [0, 1]", getattr(self, key))
         require(2 <= self.clip_seconds <= 60, "data.clip_seconds", "in [2, 60]",
                 self.clip_seconds)
         check_shares(self.engines)

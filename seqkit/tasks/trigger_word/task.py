@@ -162,7 +162,8 @@ class TriggerWordTask:
         # training clips are augmented; in valid and test clips the triggers are far enough
         # apart that each can be detected on its own (no merging within the refractory period)
         augment = ({"speed": data.speed, "vtlp": data.vtlp, "tilt": data.tilt,
-                    "lowpass": data.lowpass, "spec_augment": data.spec_augment}
+                    "lowpass": data.lowpass, "spec_augment": data.spec_augment,
+                    "envelope": data.envelope}
                    if kind == "train" else
                    {"gap_seconds": detect_.refractory_seconds + detect_.max_delay_seconds}
                    if kind in ("valid", "test") else {})
