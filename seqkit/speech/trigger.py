@@ -228,7 +228,8 @@ class TriggerClips(torch.utils.data.Dataset):
     ``envelope``, the share of words given a parametric synthesiser's envelope
     (:func:`parametric`); ``spec_augment``, the clip's normalised log-mels masked
     (:func:`spec_augment`: 2 masks of up to 8 mel bands, 2 of up to :data:`MASK_SECONDS`), also
-    drawn from the clip's seed.
+    drawn from the clip's seed. ``max_negatives``: each clip holds 0..max_negatives other words
+    (the notes: 2).
     ``gap_seconds``: positive words at least this far apart. ``voices``: who speaks
     each positive word, when known (evaluation by voice).
     """
@@ -241,7 +242,7 @@ class TriggerClips(torch.utils.data.Dataset):
                  speed: float = 0.0, vtlp: float = 0.0, gap_seconds: float = 0.0,
                  voices: list[str] | None = None, tilt: float = 0.0,
                  lowpass: float = 0.0, spec_augment: bool = False,
-                 envelope: float = 0.0) -> None:
+                 envelope: float = 0.0, max_negatives: int = 2) -> None:
         self.num_samples = int(clip_seconds * SAMPLE_RATE)
         if not backgrounds or any(b.numel() < self.num_samples for b in backgrounds):
             raise ValueError(f"TriggerClips: expected backgrounds of at least {clip_seconds} s "
@@ -255,6 +256,7 @@ class TriggerClips(torch.utils.data.Dataset):
         self.features, self.label_frames = features, label_frames
         self.speed, self.vtlp, self.tilt, self.lowpass = speed, vtlp, tilt, lowpass
         self.spec_augment, self.envelope = spec_augment, envelope
+        self.max_negatives = max_negatives
         self.gap = int(gap_seconds * SAMPLE_RATE)
         config = model or TriggerWordConfig()
         T = features.num_frames(self.num_samples)
@@ -268,7 +270,8 @@ class TriggerClips(torch.utils.data.Dataset):
         background = rng.choice(self.backgrounds)
         start = rng.randint(0, background.numel() - self.num_samples)
         return make_clip(background[start:start + self.num_samples], self.positives,
-                         self.negatives, rng, speed=self.speed, gap=self.gap,
+                         self.negatives, rng, max_negatives=self.max_negatives,
+                         speed=self.speed, gap=self.gap,
                          tilt=self.tilt, lowpass=self.lowpass, envelope=self.envelope)
 
     def warp(self, i: int) -> float:

@@ -157,6 +157,21 @@ def test_clips_dataset_is_deterministic_and_labelled() -> None:
         TriggerClips(backgrounds, positives, negatives, count=1, clip_seconds=2.0)
 
 
+def test_clips_hold_up_to_max_negatives_other_words() -> None:
+    g = torch.Generator().manual_seed(0)
+    backgrounds = [torch.zeros(40_000)]
+    positives, negatives = [torch.randn(800, generator=g)], [torch.randn(800, generator=g)]
+
+    def counts(most: int) -> set[int]:
+        clips = TriggerClips(backgrounds, positives, negatives, count=60, seed=1,
+                             clip_seconds=2.0, max_negatives=most)
+        return {len(clips.clip(i).negatives) for i in range(len(clips))}
+
+    assert counts(2) == {0, 1, 2}  # the notes' default
+    assert counts(4) == {0, 1, 2, 3, 4}
+    assert counts(0) == {0}
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"stride": 0}, r"model\.stride: expected ≥ 1, got 0"),
     ({"dropout": 1.0}, r"model\.dropout: expected in \[0, 1\), got 1\.0"),

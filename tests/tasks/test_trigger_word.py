@@ -38,7 +38,7 @@ seed: 2
 data: {{dir: {dir}, trigger: "hey jarvis", train_words: 9, test_words: 6, processes: 1,
         music: false, clip_seconds: 2.0, clips: 4, valid_clips: 2, batch_size: 2, workers: 0,
         speed: 0.1, vtlp: 0.1, tilt: 6.0, lowpass: 0.5, spec_augment: true,
-        envelope: 0.5}}
+        envelope: 0.5, max_negatives: 3}}
 model: {{channels: 6, hidden_size: 5}}
 detect: {{test_clips: 3, negative_hours: 0.002, threshold: 0.5}}
 train: {{epochs: 2, max_steps: 4, valid_every: 2, log_every: 1, threads: 1}}
@@ -271,7 +271,7 @@ def test_recipe_and_data_errors_name_the_key(run) -> None:
             ("data", "voices", "many", "one of all, numbered"),
             ("data", "speed", 0.5, "in [0, 0.5)"), ("data", "vtlp", -0.1, "in [0, 0.5)"),
             ("data", "tilt", 13, "in [0, 12] dB per octave"), ("data", "lowpass", 1.5, "in [0, 1]"),
-            ("data", "envelope", -0.1, "in [0, 1]"),
+            ("data", "envelope", -0.1, "in [0, 1]"), ("data", "max_negatives", 11, "in [0, 10]"),
             ("detect", "hop_seconds", 0, "> 0"),
             ("detect", "hop_seconds", 11.0, "≤ data.clip_seconds (10.0)")):
         with pytest.raises(ConfigError) as error:

@@ -74,6 +74,7 @@ class TriggerDataConfig:
     lowpass: float = 0.0  # and low-passed at 2.5–7 kHz with this probability (0: never)
     spec_augment: bool = False  # SpecAugment masks on training log-mels (2 × 8 bands, 2 × 0.1 s)
     envelope: float = 0.0  # share of training words given a parametric synthesiser's envelope
+    max_negatives: int = 2  # other words per training clip: 0..max_negatives (the notes: 2)
     festival: float = 0.0  # share of training words by Festival's voices ked, rab
     festival_pitch: list[int] | None = None  # [low, high]: its pitch drawn in them (None: own)
     mbrola: float = 0.0  # share by MBROLA's voices us1, us2, us3, en1
@@ -90,6 +91,8 @@ class TriggerDataConfig:
                     "batch_size"):
             require(getattr(self, key) >= 1, f"data.{key}", "≥ 1", getattr(self, key))
         require(self.workers >= 0, "data.workers", "≥ 0", self.workers)
+        require(0 <= self.max_negatives <= 10, "data.max_negatives", "in [0, 10]",
+                self.max_negatives)
         require(self.voices in ("all", "numbered"), "data.voices", "all or numbered", self.voices)
         for key in ("speed", "vtlp"):
             require(0 <= getattr(self, key) < 0.5, f"data.{key}", "in [0, 0.5)", getattr(self, key))

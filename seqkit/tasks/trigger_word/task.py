@@ -163,7 +163,7 @@ class TriggerWordTask:
         # apart that each can be detected on its own (no merging within the refractory period)
         augment = ({"speed": data.speed, "vtlp": data.vtlp, "tilt": data.tilt,
                     "lowpass": data.lowpass, "spec_augment": data.spec_augment,
-                    "envelope": data.envelope}
+                    "envelope": data.envelope, "max_negatives": data.max_negatives}
                    if kind == "train" else
                    {"gap_seconds": detect_.refractory_seconds + detect_.max_delay_seconds}
                    if kind in ("valid", "test") else {})
