@@ -131,7 +131,7 @@ def _place(length: int, clip_length: int, taken: list[tuple[int, int]], rng: ran
 
 MASK_SECONDS = 0.1  # the longest SpecAugment time mask of a training clip
 LOWPASS_HZ = (2500.0, 7000.0)  # the range of the random low-pass cutoffs (log-uniform)
-ENVELOPE_ORDER = (14, 40)  # the range of smooth_envelope's cepstral orders (flite's: 25)
+ENVELOPE_ORDER = (14, 40)  # the range of smooth_envelope's cepstral orders (< a pitch period)
 ENVELOPE_FRAMES = (1, 16)  # and of its moving averages, in frames of 5 ms
 ENVELOPE_FLOOR = (24.0, 43.0)  # and of its floors, in dB below each band's loudest frame
 
@@ -146,9 +146,8 @@ def make_clip(background: Tensor, positives: list[Tensor], negatives: list[Tenso
     1 + U(−speed, speed) times as fast (speed perturbation, drawn from ``rng``); with
     probability ``envelope`` it gets a parametric synthesiser's envelope (:func:`parametric`);
     with ``tilt`` or ``lowpass`` > 0 it passes through a random channel (:func:`colour`).
-    Positive words
-    are at least ``gap`` samples apart (test clips: each trigger detectable on its own). The
-    clip records which positive word went where (``Clip.positive_words``)."""
+    Positive words are at least ``gap`` samples apart (test clips: each trigger detectable on its
+    own). The clip records which positive word went where (``Clip.positive_words``)."""
     for kind, words in (("positive", positives), ("negative", negatives)):
         for word in words:
             if word.numel() > background.numel():
