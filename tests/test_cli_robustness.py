@@ -170,6 +170,25 @@ def test_signal_saves_last_and_resume_completes(trained, tmp_path, signum, exit_
     assert f"trained {step + 2} steps" in resumed.stdout
 
 
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_to_the_process_group_spares_the_data_workers(trained, tmp_path, signum,
+                                                             exit_code):
+    """A terminal's Ctrl-C and a scheduler's SIGTERM reach every process of the group: the
+    DataLoader worker must not die mid-batch and fail the training process's next fetch."""
+    recipe = write_recipe(tmp_path / "r.yaml", trained.data, max_steps=10_000, valid_every=5000,
+                          log_every=1)
+    out = tmp_path / "run"
+    process = spawn("train", recipe, "--out", out, "--set", "data.workers=1",
+                    start_new_session=True)
+    wait_for(lambda: logged_steps(out) >= 2, "two training steps")
+    os.killpg(process.pid, signum)
+    _, stderr = process.communicate(timeout=SLOW)
+    assert process.returncode == exit_code, stderr
+    assert "continue with --resume" in stderr and "Traceback" not in stderr, stderr
+    step = torch.load(out / "last.pt", weights_only=True)["progress"]["position"]["step"]
+    assert 2 <= step < 10_000
+
+
 def test_resume_and_overwrite_together_are_refused(trained, tmp_path):
     result = run("train", trained.recipe, "--out", tmp_path / "run", "--resume", "--overwrite")
     assert_one_line_error(result, "--resume and --overwrite")

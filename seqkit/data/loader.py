@@ -7,6 +7,7 @@ a worker's shard loads only the batches it will train on, and iterating it loads
 ``workers`` processes when there are several.
 """
 
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
@@ -46,9 +47,19 @@ class BatchLoader(Sequence[Any]):
         generator it is given, else from torch's global one, which would shift the dropout masks
         of a run resumed mid-epoch: it gets its own, seeded with ``seed`` (give each epoch its
         own). Randomness in ``collate`` (augmentation) should be drawn from the batch itself, e.g.
-        seeded by its indices, so that a resumed epoch makes the same batches."""
+        seeded by its indices, so that a resumed epoch makes the same batches. Workers ignore
+        Ctrl-C and SIGTERM (:func:`_leave_signals_to_the_trainer`)."""
         if not self.batches:
             return iter(())
         return iter(DataLoader(self.dataset, batch_sampler=self.batches,  # type: ignore[arg-type]
                                collate_fn=self.collate, num_workers=self.workers,
+                               worker_init_fn=_leave_signals_to_the_trainer,
                                generator=torch.Generator().manual_seed(self.seed)))
+
+
+def _leave_signals_to_the_trainer(worker_id: int) -> None:
+    """A terminal's Ctrl-C and a scheduler's SIGTERM reach the whole process group. A worker
+    killed by one mid-batch would fail the training process's next fetch; ignoring them, it is
+    left for that process to finish its update, save and shut the workers down."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
