@@ -29,9 +29,11 @@ from seqkit.speech.detect import (
     Detection,
     DetectionStats,
     StreamingDetector,
+    bootstrap_frr,
     detect,
     detection_stats,
     lowest_threshold,
+    matches,
     score_audio,
 )
 from seqkit.speech.digits import LABELS, Utterance, digit_utterances, random_voice, read_out
@@ -72,6 +74,7 @@ __all__ = [
     "Voice",
     "WordList",
     "beam_decode",
+    "bootstrap_frr",
     "change_speed",
     "collapse",
     "ctc_loss",
@@ -84,6 +87,7 @@ __all__ = [
     "log_mel_spectrogram",
     "lowest_threshold",
     "make_clip",
+    "matches",
     "mel_filterbank",
     "mix_at_snr",
     "noise",

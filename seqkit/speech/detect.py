@@ -13,6 +13,7 @@ and every detection matching no word is a false accept, counted per hour of audi
 """
 
 import math
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -87,9 +88,24 @@ class StreamingDetector:
 
 def detect(scores: Tensor, frame_seconds: float, threshold: float = 0.5,
            refractory_seconds: float = 1.0) -> list[Detection]:
-    """The detections of a whole score sequence ŷ (T_y,)."""
-    detector = StreamingDetector(frame_seconds, threshold, refractory_seconds)
-    return detector.push(scores) + detector.flush()
+    """The detections of a whole score sequence ŷ (T_y,): those a :class:`StreamingDetector`
+    makes of it, found at once: the frames t_1 < t_2 < … with ŷ ≥ threshold, a new detection
+    wherever t_i − t_(i−1) − 1 exceeds the refractory period in frames."""
+    refractory_frames = StreamingDetector(frame_seconds, threshold,
+                                          refractory_seconds).refractory_frames
+    y = scores.detach().flatten().double().cpu()  # compared as the streaming detector does
+    above = torch.nonzero(y >= threshold).flatten()  # t_1 < t_2 < …
+    if above.numel() == 0:
+        return []
+    new = torch.ones_like(above, dtype=torch.bool)
+    new[1:] = above[1:] - above[:-1] - 1 > refractory_frames
+    last = torch.cat([new[1:], torch.tensor([True])])
+    ids = new.cumsum(0) - 1  # each frame's detection
+    peaks = torch.zeros(int(new.sum()), dtype=y.dtype).scatter_reduce(
+        0, ids, y[above], "amax", include_self=False)
+    return [Detection(first * frame_seconds, (end + 1) * frame_seconds, score)
+            for first, end, score in zip(above[new].tolist(), above[last].tolist(),
+                                         peaks.tolist(), strict=True)]
 
 
 def lowest_threshold(scores: Tensor, frame_seconds: float, seconds: float, limit: float,
@@ -181,13 +197,102 @@ class DetectionStats:
 def detection_stats(detections: list[Detection], words: list[tuple[float, float]],
                     seconds: float, max_delay_seconds: float = 1.0) -> DetectionStats:
     """Match detections to true words (start, end) in seconds, as in the module docstring."""
+    found = matches(detections, words, max_delay_seconds)
+    return DetectionStats(len(words), found.count(False), len(detections) - sum(found), seconds)
+
+
+def matches(detections: list[Detection], words: list[tuple[float, float]],
+            max_delay_seconds: float = 1.0) -> list[bool]:
+    """Whether each of ``words`` (start, end) is detected: taken in order of time, a word is
+    matched by the first unmatched detection starting in [start, end + max_delay_seconds]."""
     unmatched = sorted(detections)
-    misses = 0
-    for start, end in sorted(words):
+    found = [False] * len(words)
+    for k in sorted(range(len(words)), key=lambda k: words[k]):
+        start, end = words[k]
         hit = next((d for d in unmatched
                     if start <= d.start_seconds <= end + max_delay_seconds), None)
-        if hit is None:
-            misses += 1
-        else:
+        if hit is not None:
+            found[k] = True
             unmatched.remove(hit)
-    return DetectionStats(len(words), misses, len(unmatched), seconds)
+    return found
+
+
+def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negative: Tensor,
+                  frame_seconds: float, clip_seconds: float, limits: Iterable[float],
+                  refractory_seconds: float = 1.0, max_delay_seconds: float = 1.0,
+                  start: float = 0.1, samples: int = 1000, seed: int = 0,
+                  level: float = 0.95) -> dict[float, tuple[float, float]]:
+    """An interval at ``level`` for the lowest false-reject rate at ≤ each limit of false
+    accepts per hour, by resampling clips (the bootstrap, Efron & Tibshirani 1993).
+
+    The streams ŷ (T_y,) with and without triggers are clips of ``clip_seconds`` one after the
+    other (``words``: the triggers' (start, end) in seconds). ``samples`` times, as many clips of
+    each as there are are drawn with replacement (seeded by ``seed``); the threshold is the
+    lowest one from ``start`` that leaves at most ``limit`` false accepts per hour among the
+    drawn clips without triggers (as :func:`lowest_threshold`: just above the (k + 1)-th highest
+    detection score, repeated until the count holds), and the FRR is that of the drawn clips with
+    triggers at it (1 where no threshold ≤ 1 does). Returns each limit's (low, high): the
+    (1 − level) / 2 and (1 + level) / 2 quantiles. A detection or word belongs to the clip it
+    starts in, and is counted as it is in the whole stream at that threshold.
+    """
+    if samples < 1 or not 0 < level < 1 or clip_seconds <= 0:
+        raise ValueError(f"bootstrap_frr: expected samples ≥ 1, level in (0, 1) and "
+                         f"clip_seconds > 0, got {samples}, {level} and {clip_seconds}")
+
+    def clips(length: int) -> int:
+        return max(1, math.ceil(length * frame_seconds / clip_seconds - 1e-9))
+
+    def clip_of(seconds: float) -> int:
+        return int(seconds // clip_seconds)
+
+    n_positive, n_negative = clips(y_positive.numel()), clips(y_negative.numel())
+    scores_at: dict[float, list[list[float]]] = {}  # threshold → detection scores per clip
+    misses_at: dict[float, list[int]] = {}  # threshold → missed words per clip
+    words_per_clip = [0] * n_positive
+    for start_seconds, _ in words:
+        words_per_clip[clip_of(start_seconds)] += 1
+
+    def negative_scores(t: float) -> list[list[float]]:
+        if t not in scores_at:
+            scores_at[t] = [[] for _ in range(n_negative)]
+            for d in detect(y_negative, frame_seconds, t, refractory_seconds):
+                scores_at[t][min(clip_of(d.start_seconds), n_negative - 1)].append(d.score)
+        return scores_at[t]
+
+    def misses(t: float) -> list[int]:
+        if t not in misses_at:
+            found = matches(detect(y_positive, frame_seconds, t, refractory_seconds), words,
+                            max_delay_seconds)
+            misses_at[t] = [0] * n_positive
+            for (start_seconds, _), hit in zip(words, found, strict=True):
+                misses_at[t][clip_of(start_seconds)] += not hit
+        return misses_at[t]
+
+    rng = random.Random(seed)
+    limits = list(limits)
+    frr: dict[float, list[float]] = {limit: [] for limit in limits}
+    for _ in range(samples):
+        negative = rng.choices(range(n_negative), k=n_negative)
+        positive = rng.choices(range(n_positive), k=n_positive)
+        total = sum(words_per_clip[c] for c in positive)
+        for limit in limits:
+            allowed = math.floor(limit * n_negative * clip_seconds / 3600 + 1e-9)
+            t: float | None = start
+            while t is not None and len(found := sorted(
+                    s for c in negative for s in negative_scores(t)[c])) > allowed:
+                t = math.nextafter(found[-allowed - 1], math.inf)
+                t = t if t <= 1 else None
+            missed = total if t is None else sum(misses(t)[c] for c in positive)
+            frr[limit].append(missed / total if total else 0.0)
+    low, high = (1 - level) / 2, (1 + level) / 2
+    return {limit: (_quantile(values, low), _quantile(values, high))
+            for limit, values in frr.items()}
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """The q-quantile of ``values`` (linear interpolation between order statistics)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (position - below) * (ordered[above] - ordered[below])

@@ -7,9 +7,11 @@ from seqkit.speech.detect import (
     Detection,
     DetectionStats,
     StreamingDetector,
+    bootstrap_frr,
     detect,
     detection_stats,
     lowest_threshold,
+    matches,
     score_audio,
 )
 from seqkit.speech.features import FeatureConfig
@@ -143,3 +145,66 @@ def test_lowest_threshold_agrees_with_the_20_scores_just_below_it() -> None:
             assert t is not None and len(detect(y, 0.1, t)) <= limit
             lower = [v for v in y.unique().tolist() if 0.1 <= v < t]  # each a threshold
             assert all(len(detect(y, 0.1, v)) > limit for v in lower[-20:])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_detect_at_once_equals_the_streaming_detector(seed: int) -> None:
+    g = torch.Generator().manual_seed(seed)
+    y = torch.rand(int(torch.randint(0, 600, (1,), generator=g)), generator=g) ** (1 + seed % 7)
+    y = y.double() if seed % 2 else y
+    for threshold in (0.1, 0.5, 0.9, float(y.max()) if y.numel() else 0.5):
+        for refractory in (0.0, 0.03, 1.0):
+            streaming = StreamingDetector(0.01, threshold, refractory)
+            assert detect(y, 0.01, threshold, refractory) == (streaming.push(y)
+                                                             + streaming.flush())
+
+
+def test_matches_takes_words_in_time_order_and_each_detection_once() -> None:
+    found = [Detection(1.2, 1.5, 0.9), Detection(5.5, 5.8, 0.8)]
+    words = [(5.0, 5.4), (1.0, 1.1), (1.05, 1.15), (9.0, 9.5)]  # out of order; two share one
+    assert matches(found, words, max_delay_seconds=1.0) == [True, True, False, False]
+    stats = detection_stats([*found, Detection(20.0, 20.1, 0.6)], words, 3600.0)
+    assert (stats.words, stats.misses, stats.false_accepts) == (4, 2, 1)
+
+
+def _clips(triggers: list[float], false_peaks: list[list[float]],
+           frames: int = 100) -> tuple[torch.Tensor, list[tuple[float, float]], torch.Tensor]:
+    """Scores at 0.1 s a frame (10 s clips): a clip per ``triggers`` entry, its word at 2–3 s
+    and ŷ = the entry at 3.5 s; a clip per ``false_peaks`` entry, with those peaks 2 s apart."""
+    positive = torch.zeros(frames * len(triggers))
+    words = []
+    for c, peak in enumerate(triggers):
+        positive[c * frames + 35] = peak
+        words.append((c * 10 + 2.0, c * 10 + 3.0))
+    negative = torch.zeros(frames * len(false_peaks))
+    for c, peaks in enumerate(false_peaks):
+        for k, peak in enumerate(peaks):
+            negative[c * frames + 10 + 20 * k] = peak
+    return positive, words, negative
+
+
+def test_bootstrap_frr_brackets_the_point_and_narrows_with_more_clips() -> None:
+    triggers = [0.9, 0.6, 0.3, 0.95, 0.8, 0.2, 0.7, 0.99]
+    false_peaks = [[0.5], [0.85, 0.1], [], [0.4], [0.65], [], [0.3, 0.2], [0.75]] * 45  # 1 h
+    positive, words, negative = _clips(triggers, false_peaks)
+    t = lowest_threshold(negative, 0.1, 3600.0, 20, start=0.05)
+    point = detection_stats(detect(positive, 0.1, t), words, 0.0).false_reject_rate
+    interval = bootstrap_frr(positive, words, negative, 0.1, 10.0, (20,), start=0.05,
+                             samples=300)[20]
+    assert interval[0] <= point <= interval[1] and interval[0] < interval[1]
+    assert interval == bootstrap_frr(positive, words, negative, 0.1, 10.0, (20,), start=0.05,
+                                     samples=300)[20]  # seeded
+    more = _clips(triggers * 16, false_peaks)
+    narrower = bootstrap_frr(*more, 0.1, 10.0, (20,), start=0.05, samples=300)[20]
+    assert narrower[1] - narrower[0] < (interval[1] - interval[0]) / 2
+
+
+def test_bootstrap_frr_of_a_clean_separation_is_zero_and_of_none_is_one() -> None:
+    positive, words, negative = _clips([0.9] * 5, [[0.5]] * 360)
+    assert bootstrap_frr(positive, words, negative, 0.1, 10.0, (1, 20), start=0.05,
+                         samples=50) == {1: (0.0, 0.0), 20: (0.0, 0.0)}
+    positive, words, negative = _clips([0.9] * 5, [[1.0]] * 360)  # no threshold ≤ 1 will do
+    assert bootstrap_frr(positive, words, negative, 0.1, 10.0, (1,), start=0.05,
+                         samples=50) == {1: (1.0, 1.0)}
+    with pytest.raises(ValueError, match=r"bootstrap_frr: expected samples ≥ 1, level in "):
+        bootstrap_frr(positive, words, negative, 0.1, 10.0, (1,), samples=0)

@@ -31,6 +31,7 @@ from seqkit.speech.audio import SAMPLE_RATE, read_wav
 from seqkit.speech.detect import (
     Detection,
     DetectionStats,
+    bootstrap_frr,
     detect,
     detection_stats,
     lowest_threshold,
@@ -51,6 +52,7 @@ from seqkit.tasks.trigger_word.verbs import EVALUATE_OPTIONS, VERBS
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99,
               0.995, 0.999)
 FA_LIMITS = (1, 5, 20)  # false accepts per hour: the operating points evaluate reports
+RESAMPLES = 1000  # bootstrap samples of the clips behind each operating point's 95% interval
 
 
 @dataclass
@@ -282,7 +284,8 @@ class TriggerWordTask:
         audio without them, and the real-time factor of scoring it on one CPU thread; the same
         at every threshold of :meth:`sweep` (the grid, and the lowest threshold that allows at
         most 1, 5 or 20 false accepts per hour), and the lowest FRR among them with at most
-        1, 5 and 20 false accepts per hour (:data:`FA_LIMITS`)."""
+        1, 5 and 20 false accepts per hour (:data:`FA_LIMITS`), each with a 95% interval from
+        resampling the clips (``speech.bootstrap_frr``)."""
         if split not in ("test", "valid"):
             raise ConfigError(f"--split: expected one of test, valid, got {split!r}")
         config = self.recipe.detect
@@ -316,14 +319,23 @@ class TriggerWordTask:
         metrics = {"frr": positive.false_reject_rate,
                    "fa_per_hour": negative.false_accepts_per_hour, "rtf": rtf}
         points = {f"{threshold:g}": threshold}  # column → threshold, for the FRR by voice
+        intervals = bootstrap_frr(y_positive, positive_stream.words, y_negative, frame_seconds,
+                                  self.recipe.data.clip_seconds, FA_LIMITS,
+                                  config.refractory_seconds, config.max_delay_seconds,
+                                  min(THRESHOLDS), RESAMPLES)
         for limit in FA_LIMITS:
             reached = lowest_frr(sweep, limit)
             point = f"  lowest FRR with FA/h ≤ {limit}: "
             if reached:
                 frr, t = reached
-                metrics[f"frr_at_{limit}_fa_per_hour"] = frr
+                low, high = intervals[limit]
+                metrics |= {f"frr_at_{limit}_fa_per_hour": frr,
+                            f"frr_at_{limit}_fa_per_hour_low": low,
+                            f"frr_at_{limit}_fa_per_hour_high": high}
                 points[f"≤{limit} FA/h ({t:g})"] = t
-                lines.append(point + f"{100 * frr:.2f}% (threshold {t:g})")
+                lines.append(point + f"{100 * frr:.2f}% (threshold {t:g}; 95% interval "
+                             f"{100 * low:.1f}–{100 * high:.1f}% over {RESAMPLES:,} "
+                             "resamplings of the clips)")
             else:
                 lines.append(point + "none of the thresholds reaches it")
         if positive_stream.voices:
