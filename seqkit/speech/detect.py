@@ -242,21 +242,22 @@ def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negati
     def clips(length: int) -> int:
         return max(1, math.ceil(length * frame_seconds / clip_seconds - 1e-9))
 
-    def clip_of(seconds: float) -> int:
-        return int(seconds // clip_seconds)
-
     n_positive, n_negative = clips(y_positive.numel()), clips(y_negative.numel())
+
+    def clip_of(seconds: float, count: int) -> int:
+        return min(int(seconds // clip_seconds), count - 1)
+
     scores_at: dict[float, list[list[float]]] = {}  # threshold → detection scores per clip
     misses_at: dict[float, list[int]] = {}  # threshold → missed words per clip
     words_per_clip = [0] * n_positive
     for start_seconds, _ in words:
-        words_per_clip[clip_of(start_seconds)] += 1
+        words_per_clip[clip_of(start_seconds, n_positive)] += 1
 
     def negative_scores(t: float) -> list[list[float]]:
         if t not in scores_at:
             scores_at[t] = [[] for _ in range(n_negative)]
             for d in detect(y_negative, frame_seconds, t, refractory_seconds):
-                scores_at[t][min(clip_of(d.start_seconds), n_negative - 1)].append(d.score)
+                scores_at[t][clip_of(d.start_seconds, n_negative)].append(d.score)
         return scores_at[t]
 
     def misses(t: float) -> list[int]:
@@ -265,7 +266,7 @@ def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negati
                             max_delay_seconds)
             misses_at[t] = [0] * n_positive
             for (start_seconds, _), hit in zip(words, found, strict=True):
-                misses_at[t][clip_of(start_seconds)] += not hit
+                misses_at[t][clip_of(start_seconds, n_positive)] += not hit
         return misses_at[t]
 
     rng = random.Random(seed)
@@ -284,15 +285,6 @@ def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negati
                 t = t if t <= 1 else None
             missed = total if t is None else sum(misses(t)[c] for c in positive)
             frr[limit].append(missed / total if total else 0.0)
-    low, high = (1 - level) / 2, (1 + level) / 2
-    return {limit: (_quantile(values, low), _quantile(values, high))
+    q = torch.tensor([(1 - level) / 2, (1 + level) / 2], dtype=torch.float64)
+    return {limit: tuple(torch.tensor(values, dtype=torch.float64).quantile(q).tolist())
             for limit, values in frr.items()}
-
-
-def _quantile(values: list[float], q: float) -> float:
-    """The q-quantile of ``values`` (linear interpolation between order statistics)."""
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
