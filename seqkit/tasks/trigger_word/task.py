@@ -349,7 +349,8 @@ class TriggerWordTask:
                      "the refractory period; a word is found by a detection starting between its "
                      "start and its end + max_delay; FRR from the clips with triggers, FA/h from "
                      "the audio without; the sweep adds the lowest threshold with at most 1, 5 "
-                     "and 20 FA/h: operating points picked on these streams")
+                     "and 20 FA/h: operating points picked on these streams; their intervals "
+                     "resample where the test words fall, not which words were drawn")
         return Report(f"{split}: {self.recipe.data.dir}", metrics, lines,
                       {"split": split, "threshold": threshold,
                        "negative_hours": negative.seconds / 3600, "trigger": self.trigger,
