@@ -35,9 +35,10 @@ the first ``order`` cepstral coefficients of log |X_t| (c_t = IDFT(log |X_t|), l
 R_t is the fine structure (harmonics, noise). The new envelope is E_t averaged over ``frames``
 frames (edge-padded) and floored at ``floor_db`` below its loudest frame in each band,
 
-    log E'_t(f) = max(mean_{|k| ≤ frames/2} log E_{t+k}(f),  max_t log E_t(f) − floor_db / 8.686)
+    log E'_t(f) = max(mean_{k ∈ K} log E_{t+k}(f),  max_t log E_t(f) − floor_db / 8.686)
 
-and Y_t(f) = X_t(f) · E'_t(f) / E_t(f) is turned back into a waveform of the same length.
+K the ``frames`` offsets around 0 (−⌊frames/2⌋ … ⌈frames/2⌉ − 1), and
+Y_t(f) = X_t(f) · E'_t(f) / E_t(f) is turned back into a waveform of the same length.
 """
 
 import math

@@ -12,9 +12,10 @@ and every detection matching no word is a false accept, counted per hour of audi
 (words, misses, false accepts, seconds) add up over files: pool them, never average rates.
 """
 
+import functools
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -119,10 +120,20 @@ def lowest_threshold(scores: Tensor, frame_seconds: float, seconds: float, limit
     does. A higher threshold can split a detection in two (its frames dip below it for longer
     than the refractory period), so the count is checked and the step repeated until it holds.
     """
-    allowed = math.floor(limit * seconds / 3600 + 1e-9)
+    def found(threshold: float) -> list[float]:
+        return [d.score for d in detect(scores, frame_seconds, threshold, refractory_seconds)]
+
+    return _lowest_allowed(found, math.floor(limit * seconds / 3600 + 1e-9), start)
+
+
+def _lowest_allowed(found: Callable[[float], list[float]], allowed: int,
+                    start: float) -> float | None:
+    """The lowest threshold ≥ ``start`` at which ``found(threshold)`` (the detection scores at
+    it) holds at most ``allowed``, stepping just above the (allowed + 1)-th highest score until
+    the count holds (:func:`lowest_threshold`); None if only a threshold above 1 would."""
     threshold = start
-    while len(found := detect(scores, frame_seconds, threshold, refractory_seconds)) > allowed:
-        threshold = math.nextafter(sorted(d.score for d in found)[-allowed - 1], math.inf)
+    while len(scores := found(threshold)) > allowed:
+        threshold = math.nextafter(sorted(scores)[-allowed - 1], math.inf)
         if threshold > 1:
             return None
     return threshold
@@ -269,6 +280,10 @@ def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negati
                 misses_at[t][clip_of(start_seconds, n_positive)] += not hit
         return misses_at[t]
 
+    def drawn(sample: list[int], t: float) -> list[float]:
+        """The detection scores at t of the negative clips ``sample``."""
+        return [s for c in sample for s in negative_scores(t)[c]]
+
     rng = random.Random(seed)
     limits = list(limits)
     frr: dict[float, list[float]] = {limit: [] for limit in limits}
@@ -277,12 +292,8 @@ def bootstrap_frr(y_positive: Tensor, words: list[tuple[float, float]], y_negati
         positive = rng.choices(range(n_positive), k=n_positive)
         total = sum(words_per_clip[c] for c in positive)
         for limit in limits:
-            allowed = math.floor(limit * n_negative * clip_seconds / 3600 + 1e-9)
-            t: float | None = start
-            while t is not None and len(found := sorted(
-                    s for c in negative for s in negative_scores(t)[c])) > allowed:
-                t = math.nextafter(found[-allowed - 1], math.inf)
-                t = t if t <= 1 else None
+            t = _lowest_allowed(functools.partial(drawn, negative),
+                                math.floor(limit * n_negative * clip_seconds / 3600 + 1e-9), start)
             missed = total if t is None else sum(misses(t)[c] for c in positive)
             frr[limit].append(missed / total if total else 0.0)
     q = torch.tensor([(1 - level) / 2, (1 + level) / 2], dtype=torch.float64)
